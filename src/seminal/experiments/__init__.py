@@ -1,0 +1,1 @@
+"""Experiment registry, runner and the per-paper experiment modules."""

@@ -1,0 +1,227 @@
+"""The experiment registry: every reproduction is registered here exactly once.
+
+An :class:`Experiment` bundles an id (``adam-fig1``), the paper it belongs to, a typed config
+dataclass whose defaults are the paper's full setting, a *quick* preset (a reduced schedule that
+runs on a laptop CPU in minutes), the paper's target values with their source, and a ``run``
+function. The runner (:mod:`seminal.experiments.runner`) gives ``run`` a :class:`RunContext` and
+writes whatever it returns -- config, metrics, environment, comparison table, figures -- as files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+__all__ = [
+    "PaperTarget",
+    "ComparisonRow",
+    "RunContext",
+    "RunResult",
+    "Experiment",
+    "register",
+    "get_experiment",
+    "all_experiments",
+    "experiments_for",
+    "PAPERS",
+]
+
+#: Paper ids, in the order reports list them.
+PAPERS: tuple[str, ...] = ("adam", "stn", "gan")
+
+
+@dataclass(frozen=True)
+class PaperTarget:
+    """One value the paper reports, with where it comes from.
+
+    ``value`` is a number or a short claim in words (the Adam paper has curves, not tables).
+    """
+
+    name: str
+    value: float | str
+    source: str
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class ComparisonRow:
+    """One line of an ours-vs-paper table.
+
+    ``agrees`` is True/False when a criterion was checked, None when the row is informational.
+    ``comment`` says why we agree or not (e.g. "quick preset: 2 epochs instead of 45").
+    """
+
+    quantity: str
+    paper: float | str
+    ours: float | str
+    agrees: bool | None = None
+    source: str = ""
+    comment: str = ""
+
+
+@dataclass
+class RunContext:
+    """What an experiment's ``run`` function is given by the runner.
+
+    Attributes:
+        out_dir: this run's directory; everything the run writes goes under it.
+        device: the torch device to train on (resolved from ``--device``).
+        seed: the run's seed; the runner has already seeded Python, NumPy and torch with it.
+        quick: True for the quick preset (the config already reflects it; this is informational).
+        resume: continue from the checkpoint in ``out_dir`` if there is one.
+        data_dir: explicit data directory (``--data-dir``), or None for the default search.
+        dataset: dataset name from ``--dataset`` ("mnist", "fashion-mnist", "kmnist").
+        progress: show progress bars.
+        notes: provenance notes (e.g. "trained on the 5,000-digit offline fallback") that the
+            run appends to; they are written to the report next to the results.
+    """
+
+    out_dir: Path
+    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+    seed: int = 0
+    quick: bool = False
+    resume: bool = False
+    data_dir: Path | None = None
+    dataset: str = "mnist"
+    progress: bool = True
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def figures_dir(self) -> Path:
+        path = self.out_dir / "figures"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def save_figure(self, fig: Any, name: str) -> Path:
+        """Save a matplotlib figure as ``figures/<name>.png`` (atomically) and close it."""
+        from seminal.io import atomic_path
+        import matplotlib.pyplot as plt
+
+        path = self.figures_dir / f"{name}.png"
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=120, bbox_inches="tight", format="png")
+        plt.close(fig)
+        return path
+
+    def note(self, text: str) -> None:
+        """Record a provenance note once (shown in the report)."""
+        if text not in self.notes:
+            self.notes.append(text)
+
+
+@dataclass
+class RunResult:
+    """What ``run`` returns: JSON-serialisable metrics, the comparison table and figure paths."""
+
+    metrics: dict[str, Any]
+    comparison: list[ComparisonRow] = field(default_factory=list)
+    figures: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+RunFn = Callable[[Any, RunContext], RunResult]
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A registered reproduction.
+
+    Attributes:
+        id: the CLI name, ``<paper>-<what>`` (e.g. ``stn-table1``).
+        paper: one of :data:`PAPERS`.
+        title: one line for ``seminal list`` and reports.
+        config_cls: a dataclass; its defaults are the paper's full setting.
+        quick: returns the quick preset (an instance of ``config_cls``).
+        smoke: returns a tiny config that exercises the whole run (training, checkpoint, figures,
+            comparison) in seconds; the test suite runs every experiment with it.
+        targets: the paper's values this experiment is compared with.
+        run: ``run(config, ctx) -> RunResult``.
+        requires: human-readable requirement that is checked by ``available`` (e.g. "CIFAR-10").
+        available: returns None when the experiment can run here, else the reason it cannot.
+        in_quick_reproduce: whether ``seminal reproduce --quick`` includes it.
+    """
+
+    id: str
+    paper: str
+    title: str
+    config_cls: type
+    quick: Callable[[], Any]
+    targets: tuple[PaperTarget, ...]
+    run: RunFn
+    smoke: Callable[[], Any] | None = None
+    requires: str = ""
+    available: Callable[[], str | None] = lambda: None
+    in_quick_reproduce: bool = True
+
+    def default_config(self) -> Any:
+        return self.config_cls()
+
+    def config(self, preset: str = "full", overrides: dict[str, Any] | None = None) -> Any:
+        """The config for ``preset`` ("full", "quick" or "smoke") with ``overrides`` applied."""
+        if preset == "full":
+            cfg = self.config_cls()
+        elif preset == "quick":
+            cfg = self.quick()
+        elif preset == "smoke":
+            if self.smoke is None:
+                raise ValueError(f"Experiment {self.id!r} has no smoke preset")
+            cfg = self.smoke()
+        else:
+            raise ValueError(f"preset must be one of 'full', 'quick', 'smoke', got {preset!r}")
+        if overrides:
+            names = {f.name for f in dataclasses.fields(cfg)}
+            unknown = sorted(set(overrides) - names)
+            if unknown:
+                raise ValueError(
+                    f"--set: unknown config field(s) {unknown} for experiment {self.id!r}; "
+                    f"expected one of {sorted(names)}"
+                )
+            cfg = dataclasses.replace(cfg, **overrides)
+        return cfg
+
+
+_REGISTRY: dict[str, Experiment] = {}
+
+
+def register(experiment: Experiment) -> Experiment:
+    """Add an experiment to the registry. Ids are unique; registering twice is an error."""
+    if experiment.paper not in PAPERS:
+        raise ValueError(f"Experiment {experiment.id!r}: paper must be one of {PAPERS}, got {experiment.paper!r}")
+    if not dataclasses.is_dataclass(experiment.config_cls):
+        raise TypeError(f"Experiment {experiment.id!r}: config_cls must be a dataclass")
+    if experiment.id in _REGISTRY:
+        raise ValueError(f"Experiment {experiment.id!r} is already registered")
+    _REGISTRY[experiment.id] = experiment
+    return experiment
+
+
+def _load_all() -> None:
+    # Importing the paper modules registers their experiments (once; imports are cached).
+    import seminal.experiments.adam  # noqa: F401
+    import seminal.experiments.gan  # noqa: F401
+    import seminal.experiments.stn  # noqa: F401
+
+
+def get_experiment(experiment_id: str) -> Experiment:
+    _load_all()
+    try:
+        return _REGISTRY[experiment_id]
+    except KeyError:
+        raise KeyError(
+            f"Unknown experiment {experiment_id!r}; expected one of {sorted(_REGISTRY)} (see `seminal list`)"
+        ) from None
+
+
+def all_experiments() -> list[Experiment]:
+    _load_all()
+    return sorted(_REGISTRY.values(), key=lambda e: (PAPERS.index(e.paper), e.id))
+
+
+def experiments_for(paper: str) -> list[Experiment]:
+    if paper not in PAPERS:
+        raise ValueError(f"paper must be one of {PAPERS}, got {paper!r}")
+    return [e for e in all_experiments() if e.paper == paper]

@@ -1,0 +1,31 @@
+"""Test-suite wide settings: no network, a private cache, a non-interactive plot backend.
+
+The full MNIST is used when ``SEMINAL_DATA_DIR`` points at it (CI does this); tests that need it
+skip with a reason otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ["SEMINAL_NO_DOWNLOAD"] = "1"
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # Tests never read or write the user's ~/.cache/seminal.
+    os.environ["SEMINAL_CACHE_DIR"] = str(tmp_path_factory.mktemp("seminal-cache"))
+
+
+@pytest.fixture
+def full_mnist_dir():
+    """The folder with the full MNIST files, or skip."""
+    from seminal.data import find_mnist_dir
+
+    found = find_mnist_dir("mnist")
+    if found is None:
+        pytest.skip("full MNIST files not found: set SEMINAL_DATA_DIR to a folder holding MNIST/raw (CI does)")
+    return found
