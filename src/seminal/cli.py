@@ -33,6 +33,7 @@ def _add_common_run_options(parser: argparse.ArgumentParser) -> None:
                         help="the reduced schedule (minutes on a laptop CPU); same as --preset quick")
     preset.add_argument("--preset", choices=PRESETS, default="full",
                         help="full = the paper's setting (default), quick = reduced, smoke = seconds-long check")
+    parser.set_defaults(preset="full")  # parser-level: wins over --quick's implicit None default
     parser.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default 0)")
     parser.add_argument("--device", default="auto",
                         help="auto (CUDA when present, else CPU), cpu, cuda or cuda:N (default auto)")
@@ -247,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     from seminal.data import DataFileError, DataUnavailableError, DownloadError
-    from seminal.training import NonFiniteLossError, TrainingInterrupted
+    from seminal.training import CheckpointError, NonFiniteLossError, TrainingInterrupted
 
     try:
         if args.command == "list":
@@ -269,7 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NonFiniteLossError as exc:
         print(f"seminal: training stopped: {exc}", file=sys.stderr)
         return 1
-    except (ValueError, KeyError, FileNotFoundError, DataFileError, DataUnavailableError, DownloadError) as exc:
+    except (ValueError, KeyError, FileNotFoundError, DataFileError, DataUnavailableError, DownloadError, CheckpointError) as exc:
         if args.verbose:
             raise
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)

@@ -14,7 +14,7 @@ import torch
 
 import seminal
 
-__all__ = ["collect_environment", "seed_everything"]
+__all__ = ["collect_environment"]
 
 
 def _git_commit() -> str | None:
@@ -56,15 +56,3 @@ def collect_environment(device: torch.device | None = None) -> dict[str, Any]:
         env["gpus"] = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
     return env
 
-
-def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and torch (CPU and CUDA)."""
-    import random
-
-    import numpy as np
-
-    if not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)

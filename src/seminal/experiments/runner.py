@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from seminal.environment import collect_environment, seed_everything
+from seminal.environment import collect_environment
 from seminal.experiments.registry import ComparisonRow, Experiment, RunContext, RunResult
 from seminal.io import atomic_write_json, atomic_write_text
 
@@ -83,7 +83,7 @@ def run_experiment(
     returned instead of raised, so ``seminal reproduce`` can go on with the other experiments.
     Interrupts (KeyboardInterrupt, the training layer's TrainingInterrupted) always propagate.
     """
-    from seminal.training import resolve_device
+    from seminal.training import resolve_device, seed_everything
     from seminal.training.distributed import init_distributed, is_main_process
 
     config = experiment.config(preset, overrides)
