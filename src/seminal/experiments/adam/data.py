@@ -1,0 +1,99 @@
+"""MNIST as flat float vectors for the Adam experiments (§6.1, §6.2, §6.4).
+
+Images are scaled to [0, 1] (the paper does not say how it scaled pixels) and flattened to 784
+values. Subsets (quick presets, the grid-search hold-out) are drawn with a fixed permutation so
+every method and every run sees the same images, whatever the run's seed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch.utils.data import TensorDataset
+
+from seminal.experiments.registry import RunContext
+
+__all__ = ["FlatMNIST", "load_flat_mnist", "split_holdout"]
+
+#: Seed of the permutation that picks subsets; fixed so subsets do not depend on the run's seed.
+SUBSET_SEED = 1412_6980
+
+
+@dataclass(frozen=True)
+class FlatMNIST:
+    """Training and test images as (N, 784) float32 in [0, 1] with int64 labels."""
+
+    train_x: torch.Tensor
+    train_y: torch.Tensor
+    test_x: torch.Tensor
+    test_y: torch.Tensor
+    description: str  # one sentence for comparison comments: which data, how many images
+    is_fallback: bool
+
+    def train_dataset(self) -> TensorDataset:
+        return TensorDataset(self.train_x, self.train_y)
+
+
+def _subset(images: torch.Tensor, labels: torch.Tensor, limit: int | None) -> tuple[torch.Tensor, torch.Tensor]:
+    if limit is None or limit >= len(labels):
+        return images, labels
+    order = torch.randperm(len(labels), generator=torch.Generator().manual_seed(SUBSET_SEED))[:limit]
+    return images[order], labels[order]
+
+
+def _synthetic(num_train: int, num_test: int, seed: int) -> tuple[torch.Tensor, ...]:
+    # Ten random "prototype digits" plus noise: learnable, so smoke runs see the loss fall.
+    generator = torch.Generator().manual_seed(seed)
+    prototypes = torch.rand(10, 784, generator=generator)
+
+    def draw(count: int) -> tuple[torch.Tensor, torch.Tensor]:
+        labels = torch.randint(0, 10, (count,), generator=generator)
+        noise = 0.3 * torch.randn(count, 784, generator=generator)
+        return (prototypes[labels] + noise).clamp(0.0, 1.0), labels
+
+    return (*draw(num_train), *draw(num_test))
+
+
+def load_flat_mnist(ctx: RunContext, *, train_limit: int | None, test_limit: int | None,
+                    synthetic: bool = False) -> FlatMNIST:
+    """Load MNIST (or the offline fallback, or synthetic digits) as flat float tensors.
+
+    ``train_limit``/``test_limit`` cap the number of images (None = all). When the 5,000-digit
+    fallback is used, its provenance note is added to ``ctx`` so the report says so.
+    """
+    for name, limit in (("train_limit", train_limit), ("test_limit", test_limit)):
+        if limit is not None and limit <= 0:
+            raise ValueError(f"Invalid {name}: {limit} (expected a positive int or None)")
+    if synthetic:
+        train_x, train_y, test_x, test_y = _synthetic(train_limit or 1024, test_limit or 256, ctx.seed)
+        ctx.note("SYNTHETIC DATA: this run used random prototype digits, not MNIST (smoke preset).")
+        return FlatMNIST(train_x, train_y, test_x, test_y,
+                         f"synthetic digits ({len(train_y):,} train), not MNIST", False)
+
+    from seminal.data import load_mnist
+
+    data = load_mnist(dataset=ctx.dataset, data_dir=ctx.data_dir, progress=ctx.progress)
+    if data.is_fallback:
+        ctx.note(data.note)
+    train_images, train_y = _subset(data.train_images, data.train_labels, train_limit)
+    test_images, test_y = _subset(data.test_images, data.test_labels, test_limit)
+    train_x = train_images.reshape(len(train_y), -1).float().div_(255.0)
+    test_x = test_images.reshape(len(test_y), -1).float().div_(255.0)
+    kind = "5k-digit offline fallback" if data.is_fallback else f"{data.dataset} ({data.source})"
+    return FlatMNIST(train_x, train_y, test_x, test_y,
+                     f"{kind}, {len(train_y):,} training images", data.is_fallback)
+
+
+def split_holdout(images: torch.Tensor, labels: torch.Tensor, holdout: int) -> tuple[TensorDataset, TensorDataset]:
+    """Split training images into (main, held-out) datasets by a fixed permutation.
+
+    The held-out part is what the full presets' learning-rate grid search trains on; the main
+    part is what the reported curves train on, so the chosen rates are not tuned on the run
+    they are reported for.
+    """
+    if not 0 < holdout < len(labels):
+        raise ValueError(f"Invalid grid_holdout: {holdout} (expected 0 < grid_holdout < {len(labels)})")
+    order = torch.randperm(len(labels), generator=torch.Generator().manual_seed(SUBSET_SEED + 1))
+    held, main = order[:holdout], order[holdout:]
+    return TensorDataset(images[main], labels[main]), TensorDataset(images[held], labels[held])

@@ -1,0 +1,109 @@
+"""The generator file: what a trained GAN run leaves behind for sampling and for other experiments.
+
+``<run dir>/generator.pt`` is a ``torch.save`` of a plain dict (loadable with
+``torch.load(weights_only=True)``)::
+
+    {
+      "format": "seminal-gan-generator/1",
+      "noise_dim": 100, "hidden": [1200, 1200], "data_dim": 784, "image_shape": [28, 28],
+      "prior": "uniform",                     # the p_z to sample z from
+      "state_dict": {...},                    # Generator.state_dict(), CPU tensors
+      "meta": {"fingerprint": "...", "dataset": "mnist", "source": "...", "epochs": 300,
+               "history": [{...}, ...]}       # per-epoch training metrics
+    }
+
+The training checkpoints of :mod:`seminal.training` (which hold D, optimizers and RNG state too)
+are for resuming; this file is the generator alone.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from seminal.gan.models import Generator
+from seminal.gan.noise import PRIORS
+from seminal.io import atomic_write_bytes
+
+__all__ = ["GENERATOR_FILE", "GENERATOR_FORMAT", "GeneratorFile", "save_generator", "load_generator", "GeneratorFileError"]
+
+#: File name a GAN run writes into its run directory.
+GENERATOR_FILE = "generator.pt"
+GENERATOR_FORMAT = "seminal-gan-generator/1"
+
+
+class GeneratorFileError(ValueError):
+    """A path that is not a readable seminal generator file."""
+
+
+@dataclass
+class GeneratorFile:
+    """A loaded generator file: the network (eval mode, CPU) plus how to sample its noise."""
+
+    generator: Generator
+    prior: str
+    image_shape: tuple[int, ...]
+    meta: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+
+def save_generator(
+    path: str | Path, generator: Generator, *, prior: str, image_shape: tuple[int, ...] = (28, 28), meta: dict[str, Any] | None = None
+) -> Path:
+    """Write ``generator`` to ``path`` atomically in the format above."""
+    module = getattr(generator, "module", generator)  # unwrap DDP
+    blob = {
+        "format": GENERATOR_FORMAT,
+        "noise_dim": int(module.noise_dim),
+        "hidden": [int(h) for h in module.hidden],
+        "data_dim": int(module.data_dim),
+        "image_shape": [int(s) for s in image_shape],
+        "prior": prior,
+        "state_dict": {k: v.detach().cpu() for k, v in module.state_dict().items()},
+        "meta": dict(meta or {}),
+    }
+    buffer = io.BytesIO()
+    torch.save(blob, buffer)
+    return atomic_write_bytes(path, buffer.getvalue())
+
+
+def resolve_generator_path(path: str | Path) -> Path:
+    """``path`` itself if it is a file, ``path/generator.pt`` if it is a run directory."""
+    p = Path(path)
+    if p.is_dir():
+        candidate = p / GENERATOR_FILE
+        if not candidate.is_file():
+            raise GeneratorFileError(f"Invalid checkpoint: directory {p} has no {GENERATOR_FILE} (expected a GAN run directory or generator file)")
+        return candidate
+    if not p.is_file():
+        raise GeneratorFileError(f"Invalid checkpoint: {p} does not exist (expected a {GENERATOR_FILE} written by a GAN run)")
+    return p
+
+
+def load_generator(path: str | Path) -> GeneratorFile:
+    """Load a generator file (or a run directory holding one). Errors name the file."""
+    p = resolve_generator_path(path)
+    try:
+        blob = torch.load(p, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - re-raised with the file's name
+        raise GeneratorFileError(f"Invalid checkpoint: {p} is not a readable torch file ({type(exc).__name__}: {exc})") from exc
+    if not isinstance(blob, dict) or blob.get("format") != GENERATOR_FORMAT:
+        found = blob.get("format") if isinstance(blob, dict) else type(blob).__name__
+        raise GeneratorFileError(
+            f"Invalid checkpoint: {p} is not a seminal generator file (format {found!r}, expected {GENERATOR_FORMAT!r}); "
+            f"pass the {GENERATOR_FILE} of a GAN run, not a training checkpoint"
+        )
+    prior = blob.get("prior")
+    if prior not in PRIORS:
+        raise GeneratorFileError(f"Invalid checkpoint: {p} has prior {prior!r} (expected one of {PRIORS})")
+    generator = Generator(noise_dim=int(blob["noise_dim"]), hidden=tuple(blob["hidden"]), data_dim=int(blob["data_dim"]))
+    try:
+        generator.load_state_dict(blob["state_dict"])
+    except RuntimeError as exc:
+        raise GeneratorFileError(f"Invalid checkpoint: {p} has weights that do not fit its own sizes ({exc})") from exc
+    generator.eval()
+    return GeneratorFile(generator, prior, tuple(int(s) for s in blob["image_shape"]), dict(blob.get("meta", {})), p)

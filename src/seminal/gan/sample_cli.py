@@ -1,0 +1,81 @@
+"""``seminal sample --checkpoint PATH -n N``: draw samples from a trained generator.
+
+``PATH`` is a GAN run directory or its ``generator.pt`` (format: :mod:`seminal.gan.checkpoint`).
+Writes, under ``--out`` (default: ``<run dir>/samples``):
+
+* ``grid.png`` -- all samples tiled, ``--nrow`` per row;
+* ``images/sample_00000.png`` ... -- one 28x28 grayscale PNG per sample;
+* ``samples.pt`` -- the ``(N, 28, 28)`` float tensor in [0, 1] (torch.save).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+from pathlib import Path
+
+import torch
+
+from seminal.io import atomic_path, atomic_write_bytes
+
+__all__ = ["add_sample_arguments", "run_sample", "generate_samples"]
+
+
+def add_sample_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``seminal sample``'s options to ``parser``."""
+    parser.add_argument("--checkpoint", required=True, type=Path, help="a GAN run directory or its generator.pt")
+    parser.add_argument("-n", "--num-samples", dest="num_samples", type=int, default=100, help="how many samples (default 100)")
+    parser.add_argument("--out", type=Path, default=None, help="output folder (default: <run dir>/samples)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the noise draws (default 0)")
+    parser.add_argument("--nrow", type=int, default=10, help="images per row of grid.png (default 10)")
+    parser.add_argument("--no-individual", action="store_true", help="write only grid.png and samples.pt")
+
+
+def generate_samples(checkpoint: Path, num_samples: int, seed: int = 0) -> torch.Tensor:
+    """``(num_samples, 28, 28)`` samples of the generator file at ``checkpoint`` in [0, 1]."""
+    from seminal.gan.checkpoint import load_generator
+    from seminal.gan.noise import sample_noise
+
+    if num_samples < 1:
+        raise ValueError(f"Invalid num_samples: {num_samples} (expected >= 1)")
+    loaded = load_generator(checkpoint)
+    noise = sample_noise(num_samples, loaded.generator.noise_dim, loaded.prior, generator=torch.Generator().manual_seed(seed))
+    with torch.no_grad():
+        images = torch.cat([loaded.generator(chunk) for chunk in noise.split(1000)])
+    return images.reshape(num_samples, *loaded.image_shape)
+
+
+def run_sample(args: argparse.Namespace) -> int:
+    """Execute ``seminal sample``; returns the process exit code (0 ok, 2 bad input)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from seminal.gan.checkpoint import GeneratorFileError, resolve_generator_path
+    from seminal.gan.plots import sample_grid_figure
+
+    try:
+        path = resolve_generator_path(args.checkpoint)
+        if args.nrow < 1:
+            raise ValueError(f"Invalid --nrow: {args.nrow} (expected >= 1)")
+        images = generate_samples(path, args.num_samples, args.seed)
+    except (GeneratorFileError, ValueError) as exc:
+        print(f"seminal sample: error: {exc}", file=sys.stderr)
+        return 2
+    out = args.out if args.out is not None else path.parent / "samples"
+    out.mkdir(parents=True, exist_ok=True)
+    fig = sample_grid_figure(images, nrow=args.nrow, title=f"{args.num_samples} samples of {path}")
+    with atomic_path(out / "grid.png") as tmp:
+        fig.savefig(tmp, dpi=120, bbox_inches="tight", format="png")
+    plt.close(fig)
+    buffer = io.BytesIO()
+    torch.save(images.clone(), buffer)
+    atomic_write_bytes(out / "samples.pt", buffer.getvalue())
+    if not args.no_individual:
+        for i, image in enumerate(images):
+            with atomic_path(out / "images" / f"sample_{i:05d}.png") as tmp:
+                plt.imsave(tmp, image.numpy(), cmap="gray", vmin=0.0, vmax=1.0, format="png")
+    print(f"wrote {args.num_samples} samples of {path} to {out}")
+    return 0

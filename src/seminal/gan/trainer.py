@@ -1,0 +1,272 @@
+"""Training the MNIST GAN: Algorithm 1 inside :class:`seminal.training.Trainer`'s epoch loop.
+
+:class:`GANTrainConfig` holds every knob of the recipe; its defaults are the authors' released
+configuration (momentum SGD, simultaneous updates, non-saturating G loss, batch 100, k = 1).
+``optimizer="adam"`` with ``lr=2e-4, adam_beta1=0.5`` gives the common modern recipe
+(through seminal's own :class:`seminal.optim.Adam`).
+
+Data flow: each loader batch holds ``k × batch_size`` training images = one Algorithm-1 iteration
+(k discriminator minibatches of m = ``batch_size``), so the Trainer's deterministic, resumable
+batch order also fixes Algorithm 1's minibatches. Noise is drawn from torch's global RNG, whose
+state the Trainer checkpoints, so a resumed run continues exactly.
+
+Logged per step: d_loss, g_loss, V, D(x), D(G(z)); per epoch: their means, lr, momentum and
+images/s. A sample grid of 100 fixed noise vectors is saved every ``sample_every`` epochs and at
+the end (``figures/samples_epoch_XXXX.png``), and the generator file (:mod:`seminal.gan.checkpoint`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch.utils.data import TensorDataset
+
+from seminal.gan.algorithm1 import UPDATE_MODES, algorithm1_step
+from seminal.gan.checkpoint import GENERATOR_FILE, save_generator
+from seminal.gan.losses import GENERATOR_LOSSES
+from seminal.gan.models import Discriminator, Generator, marginal_logit
+from seminal.gan.noise import PRIORS, sample_noise
+from seminal.gan.schedule import AuthorsSchedule
+
+__all__ = ["GANTrainConfig", "GANTrainOutcome", "build_models", "build_optimizers", "train_gan", "OPTIMIZERS"]
+
+OPTIMIZERS: tuple[str, ...] = ("sgd", "adam")
+
+_STEP_KEYS = ("d_loss", "g_loss", "value", "d_real", "d_fake")
+
+
+@dataclass
+class GANTrainConfig:
+    """The GAN recipe. Defaults = the authors' MNIST configuration (see docs/papers/gan.md).
+
+    Attributes:
+        epochs: passes over the training images (not stated in the paper; 300 passes the end of
+            the momentum ramp at epoch 250).
+        batch_size: m of Algorithm 1 (100).
+        k: discriminator steps per generator step (1).
+        update: "simultaneous" (authors' code) or "alternating" (Algorithm 1 as printed).
+        g_loss: "non_saturating" (§3, authors' code) or "saturating" (Algorithm 1).
+        optimizer: "sgd" (momentum SGD with the authors' schedule) or "adam".
+        lr: initial learning rate (sgd: 0.1; the Adam recipe: 2e-4).
+        lr_decay, min_lr: sgd only: lr divided by ``lr_decay`` after every update, floor ``min_lr``.
+        momentum_start, momentum_final, momentum_saturate_epoch: sgd only: the linear momentum ramp.
+        adam_beta1, adam_beta2: adam only (recipe: 0.5, 0.999).
+        noise_dim, prior: z's dimension and p_z ("uniform" ±sqrt(3) or "gaussian").
+        g_hidden, g_layers: generator ReLU width and depth (1200, 2).
+        d_units, d_layers, d_pieces: maxout width, depth and pieces (240, 2, 5).
+        d_input_keep, d_hidden_keep: dropout keep probabilities (0.8, 0.5).
+        g_init_range, d_init_range: uniform weight init ranges (0.05, 0.005).
+        n_train: the first ``n_train`` training images train the GAN (50,000).
+        n_valid: the next ``n_valid`` images are the validation set (10,000).
+        sample_every: save a fixed-noise sample grid every this many epochs (0 = only at the end).
+        checkpoint_every: Trainer checkpoint period in steps.
+    """
+
+    epochs: int = 300
+    batch_size: int = 100
+    k: int = 1
+    update: str = "simultaneous"
+    g_loss: str = "non_saturating"
+    optimizer: str = "sgd"
+    lr: float = 0.1
+    lr_decay: float = 1.000004
+    min_lr: float = 1e-6
+    momentum_start: float = 0.5
+    momentum_final: float = 0.7
+    momentum_saturate_epoch: int = 250
+    adam_beta1: float = 0.5
+    adam_beta2: float = 0.999
+    noise_dim: int = 100
+    prior: str = "uniform"
+    g_hidden: int = 1200
+    g_layers: int = 2
+    d_units: int = 240
+    d_layers: int = 2
+    d_pieces: int = 5
+    d_input_keep: float = 0.8
+    d_hidden_keep: float = 0.5
+    g_init_range: float = 0.05
+    d_init_range: float = 0.005
+    n_train: int = 50_000
+    n_valid: int = 10_000
+    sample_every: int = 25
+    checkpoint_every: int = 1000
+
+    def validate(self) -> None:
+        """Raise ValueError naming the first bad field."""
+        if self.update not in UPDATE_MODES:
+            raise ValueError(f"Invalid update: {self.update!r} (expected one of {UPDATE_MODES})")
+        if self.g_loss not in GENERATOR_LOSSES:
+            raise ValueError(f"Invalid g_loss: {self.g_loss!r} (expected one of {GENERATOR_LOSSES})")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"Invalid optimizer: {self.optimizer!r} (expected one of {OPTIMIZERS})")
+        if self.prior not in PRIORS:
+            raise ValueError(f"Invalid prior: {self.prior!r} (expected one of {PRIORS})")
+        for name in ("epochs", "batch_size", "k", "noise_dim", "g_hidden", "g_layers", "d_units", "d_layers", "d_pieces", "n_train"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"Invalid {name}: {value!r} (expected an int >= 1)")
+        if self.update == "simultaneous" and self.k != 1:
+            raise ValueError(f"Invalid k: {self.k} with update='simultaneous' (expected k = 1)")
+        if not self.lr > 0:
+            raise ValueError(f"Invalid lr: {self.lr} (expected lr > 0)")
+
+    def recipe(self) -> dict[str, Any]:
+        """The fields that determine the trained generator (all of GANTrainConfig's)."""
+        return {f.name: getattr(self, f.name) for f in fields(GANTrainConfig)}
+
+
+@dataclass
+class GANTrainOutcome:
+    """What :func:`train_gan` returns."""
+
+    generator: Generator
+    discriminator: Discriminator
+    history: list[dict[str, Any]]
+    generator_path: Path
+    images_per_second: float
+
+
+def build_models(cfg: GANTrainConfig, train_images: torch.Tensor) -> tuple[Generator, Discriminator]:
+    """G with its output bias at the training marginals, and D, both on the CPU."""
+    G = Generator(
+        noise_dim=cfg.noise_dim, hidden=(cfg.g_hidden,) * cfg.g_layers, data_dim=784,
+        init_range=cfg.g_init_range, output_bias=marginal_logit(train_images),
+    )
+    D = Discriminator(
+        data_dim=784, units=(cfg.d_units,) * cfg.d_layers, pieces=cfg.d_pieces,
+        input_keep=cfg.d_input_keep, hidden_keep=cfg.d_hidden_keep, init_range=cfg.d_init_range,
+    )
+    return G, D
+
+
+def build_optimizers(
+    cfg: GANTrainConfig, G: torch.nn.Module, D: torch.nn.Module
+) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer, AuthorsSchedule | None]:
+    """(opt_G, opt_D, schedule): momentum SGD + :class:`AuthorsSchedule`, or seminal's Adam."""
+    if cfg.optimizer == "sgd":
+        opt_G = torch.optim.SGD(G.parameters(), lr=cfg.lr, momentum=cfg.momentum_start)
+        opt_D = torch.optim.SGD(D.parameters(), lr=cfg.lr, momentum=cfg.momentum_start)
+        schedule = AuthorsSchedule(
+            [opt_G, opt_D], lr=cfg.lr, decay=cfg.lr_decay, min_lr=cfg.min_lr,
+            momentum_start=cfg.momentum_start, momentum_final=cfg.momentum_final,
+            saturate_epoch=cfg.momentum_saturate_epoch,
+        )
+        return opt_G, opt_D, schedule
+    from seminal.optim import Adam
+
+    betas = (cfg.adam_beta1, cfg.adam_beta2)
+    return Adam(G.parameters(), lr=cfg.lr, betas=betas), Adam(D.parameters(), lr=cfg.lr, betas=betas), None
+
+
+def _save_grid(ctx: Any, G: torch.nn.Module, noise: torch.Tensor, epoch: int) -> Path:
+    from seminal.gan.plots import sample_grid_figure
+
+    with torch.no_grad():
+        images = G(noise.to(next(G.parameters()).device)).cpu()
+    fig = sample_grid_figure(images.reshape(-1, 28, 28), nrow=10, title=f"fixed-noise samples, epoch {epoch + 1}")
+    return ctx.save_figure(fig, f"samples_epoch_{epoch + 1:04d}")
+
+
+def train_gan(
+    cfg: GANTrainConfig,
+    ctx: Any,
+    train_images: torch.Tensor,
+    *,
+    name: str = "gan",
+    meta: dict[str, Any] | None = None,
+) -> GANTrainOutcome:
+    """Train G and D on ``train_images`` (float in [0, 1], ``(N, 784)``) with Algorithm 1.
+
+    Writes ``<ctx.out_dir>/generator.pt`` (see :mod:`seminal.gan.checkpoint`) with ``meta`` and the
+    history, sample grids under ``figures/``, and the Trainer's checkpoints and metrics.
+    """
+    from seminal.training import Trainer
+
+    cfg.validate()
+    train_images = train_images.reshape(train_images.shape[0], -1).float()
+    if train_images.shape[0] < cfg.batch_size * cfg.k:
+        raise ValueError(
+            f"Invalid n_train: {train_images.shape[0]} images (expected at least k * batch_size = {cfg.batch_size * cfg.k})"
+        )
+    G, D = build_models(cfg, train_images)
+    opt_G, opt_D, schedule = build_optimizers(cfg, G, D)
+    trainer = Trainer(
+        ctx, modules={"G": G, "D": D}, optimizers={"G": opt_G, "D": opt_D},
+        schedulers={"authors": schedule} if schedule is not None else None,
+        name=name, checkpoint_every=cfg.checkpoint_every,
+    )
+    G = trainer.module("G")
+    D = trainer.module("D")
+    state = trainer.state
+    if "fixed_noise" not in state:
+        # Its own generator: drawing the grid's noise must not move the global RNG stream.
+        state["fixed_noise"] = sample_noise(100, cfg.noise_dim, cfg.prior, generator=torch.Generator().manual_seed(ctx.seed + 7919))
+    state.setdefault("epoch_sums", {key: 0.0 for key in _STEP_KEYS})
+    state.setdefault("epoch_steps", 0)
+    state.setdefault("train_seconds", 0.0)
+    state.setdefault("train_images", 0)
+    loader = trainer.loader(TensorDataset(train_images), batch_size=cfg.batch_size * cfg.k, shuffle=True, drop_last=True)
+
+    for epoch in trainer.epochs(cfg.epochs):
+        if schedule is not None:
+            schedule.set_epoch(epoch)
+        G.train()
+        D.train()
+        started = time.perf_counter()
+        for batch in trainer.batches(loader, epoch):
+            x = batch[0] if isinstance(batch, (list, tuple)) else batch
+            minibatches = iter(x.split(cfg.batch_size))  # k minibatches of m
+            device = x.device
+            stats = algorithm1_step(
+                G, D, opt_G, opt_D,
+                next_real=lambda: next(minibatches),
+                sample_noise=lambda m: sample_noise(m, cfg.noise_dim, cfg.prior, device=device),
+                k=cfg.k, g_loss=cfg.g_loss, update=cfg.update,
+            )
+            if schedule is not None:
+                schedule.step()
+            for key in _STEP_KEYS:
+                state["epoch_sums"][key] += getattr(stats, key)
+            state["epoch_steps"] += 1
+            state["train_images"] += int(x.shape[0])
+            trainer.log_step(loss=stats.d_loss, g_loss=stats.g_loss, d_real=stats.d_real, d_fake=stats.d_fake)
+        state["train_seconds"] += time.perf_counter() - started
+        steps = max(1, state["epoch_steps"])
+        epoch_metrics = {key: state["epoch_sums"][key] / steps for key in _STEP_KEYS}
+        epoch_metrics["lr"] = float(opt_G.param_groups[0]["lr"])
+        if schedule is not None:
+            epoch_metrics["momentum"] = schedule.momentum
+        state["epoch_sums"] = {key: 0.0 for key in _STEP_KEYS}
+        state["epoch_steps"] = 0
+        last = epoch == cfg.epochs - 1
+        if trainer.is_main and (last or (cfg.sample_every > 0 and (epoch + 1) % cfg.sample_every == 0)):
+            # before log_epoch, whose checkpoint marks the epoch done: a crash here redoes the grid
+            _save_grid(ctx, trainer.unwrap("G").eval(), state["fixed_noise"], epoch)
+        trainer.log_epoch(**epoch_metrics)
+    history = [dict(h) for h in trainer.history]
+    images_per_second = state["train_images"] / state["train_seconds"] if state["train_seconds"] > 0 else float("nan")
+    trainer.close()
+
+    generator = trainer.unwrap("G").eval()
+    path = Path(ctx.out_dir) / GENERATOR_FILE
+    if trainer.is_main:
+        full_meta = {**(meta or {}), "epochs": cfg.epochs, "history": _jsonable(history),
+                     "images_per_second": float(images_per_second)}
+        save_generator(path, generator, prior=cfg.prior, meta=full_meta)
+    return GANTrainOutcome(generator, trainer.unwrap("D"), history, path, float(images_per_second))
+
+
+def _jsonable(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for row in history:
+        out.append({k: (float(v) if isinstance(v, (int, float)) or hasattr(v, "item") else str(v)) for k, v in row.items()})
+    return out
+
+
+def config_dict(cfg: GANTrainConfig) -> dict[str, Any]:
+    return asdict(cfg)

@@ -1,0 +1,258 @@
+"""Checkpoint files: atomic writes, a kept previous version, safe and explained loading.
+
+Layout: ``<out_dir>/checkpoints/<name>.pt`` is the latest checkpoint and ``<name>.prev.pt`` the
+one before it. A save writes a temporary file next to the destination, fsyncs it and renames it
+over ``<name>.pt`` (:mod:`seminal.io`); the previous file is hard-linked to ``<name>.prev.pt``
+first, so at every instant at least one complete checkpoint exists, whether the process is
+killed or the disk fills up during the write.
+
+Loading always uses ``torch.load(weights_only=True)``: a checkpoint downloaded from elsewhere can
+only contain tensors and plain containers, never code. Every failure is a
+:class:`~seminal.training.errors.CheckpointError` naming the file and the problem.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import zipfile
+import zlib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from seminal.io import atomic_path
+from seminal.training.errors import CheckpointError
+
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "save_checkpoint",
+    "load_checkpoint",
+    "checkpoint_path",
+    "previous_checkpoint_path",
+    "find_checkpoint",
+    "check_loadable",
+    "remove_stale_temporaries",
+]
+
+#: Identifies a seminal training checkpoint (``checkpoint["format"]``).
+FORMAT = "seminal.training.checkpoint"
+#: Bumped whenever the layout changes incompatibly; :func:`load_checkpoint` refuses newer files.
+FORMAT_VERSION = 1
+
+#: Keys every version-1 checkpoint has.
+REQUIRED_KEYS = ("format", "format_version", "name", "modules", "optimizers", "schedulers",
+                 "scaler", "progress", "rng", "history", "state", "metrics_log")
+
+# Exact types for scalars: a str/int subclass (e.g. torch.__version__, an IntEnum) is pickled as its
+# class, which weights_only refuses.
+_ZIP_MAGIC = b"PK\x03\x04"
+
+_PLAIN_SCALARS = (str, int, float, bool, type(None), torch.dtype, torch.device, torch.Size)
+
+
+def checkpoint_path(out_dir: str | os.PathLike[str], name: str) -> Path:
+    """``<out_dir>/checkpoints/<name>.pt``."""
+    return Path(out_dir) / "checkpoints" / f"{name}.pt"
+
+
+def previous_checkpoint_path(path: str | os.PathLike[str]) -> Path:
+    """``<name>.prev.pt`` beside ``<name>.pt``."""
+    path = Path(path)
+    return path.with_name(path.stem + ".prev" + path.suffix)
+
+
+def check_loadable(obj: Any, where: str = "checkpoint") -> None:
+    """Raise TypeError if ``obj`` holds anything ``torch.load(weights_only=True)`` would refuse.
+
+    Checked at save time so that the error names the offending entry (e.g.
+    ``checkpoint['state']['noise']``) instead of surfacing later as an unreadable file.
+    """
+    if type(obj) in _PLAIN_SCALARS or isinstance(obj, torch.Tensor):
+        return
+    if isinstance(obj, Mapping):
+        if type(obj) not in (dict,) and not isinstance(obj, dict):
+            raise TypeError(f"{where}: {type(obj).__name__} is not a plain dict")
+        for key, value in obj.items():
+            if not isinstance(key, (str, int, float, bool, type(None))):
+                raise TypeError(f"{where}: key {key!r} of type {type(key).__name__} is not a str/int")
+            check_loadable(value, f"{where}[{key!r}]")
+        return
+    if isinstance(obj, (list, tuple)):
+        for index, value in enumerate(obj):
+            check_loadable(value, f"{where}[{index}]")
+        return
+    raise TypeError(
+        f"{where} is a {type(obj).__name__}, which torch.load(weights_only=True) cannot read back; "
+        "store tensors, numbers, strings, lists or dicts"
+    )
+
+
+def save_checkpoint(path: str | os.PathLike[str], checkpoint: dict[str, Any], keep_previous: bool = True) -> Path:
+    """Write ``checkpoint`` to ``path`` atomically, keeping the old file as ``<name>.prev.pt``.
+
+    If the write fails (full disk, killed process) the file at ``path`` -- and the previous one --
+    are untouched and the temporary file is removed.
+    """
+    path = Path(path)
+    check_loadable(checkpoint)
+    checkpoint = {**checkpoint, "tensor_crc32": tensor_checksum(checkpoint)}
+    with atomic_path(path) as tmp:
+        torch.save(checkpoint, tmp)
+        if keep_previous and path.exists():
+            _keep_previous(path)
+    return path
+
+
+def _keep_previous(path: Path) -> None:
+    # Hard-link the current file to <name>.prev.pt so that <name>.pt never disappears; fall back to a
+    # rename (a brief window with only .prev.pt, which find_checkpoint handles) where links fail.
+    prev = previous_checkpoint_path(path)
+    staging = prev.with_name("." + prev.name + ".link")
+    with contextlib.suppress(FileNotFoundError):
+        staging.unlink()
+    try:
+        os.link(path, staging)
+        os.replace(staging, prev)
+    except OSError:
+        with contextlib.suppress(FileNotFoundError):
+            staging.unlink()
+        os.replace(path, prev)
+
+
+def remove_stale_temporaries(path: str | os.PathLike[str]) -> list[Path]:
+    """Delete temporary files a killed save of ``path`` left behind; returns what was removed."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        return []
+    prev = previous_checkpoint_path(path)
+    patterns = [f".{path.name}.*.tmp", f".{prev.name}.*.tmp", f".{prev.name}.link"]
+    removed = []
+    for pattern in patterns:
+        for stale in path.parent.glob(pattern):
+            with contextlib.suppress(FileNotFoundError):
+                stale.unlink()
+                removed.append(stale)
+    return removed
+
+
+def find_checkpoint(out_dir: str | os.PathLike[str], name: str) -> Path | None:
+    """The checkpoint ``--resume`` should use: ``<name>.pt``, else ``<name>.prev.pt``, else None.
+
+    ``<name>.prev.pt`` alone means a save was interrupted between keeping the old file and
+    renaming the new one (only on filesystems without hard links).
+    """
+    path = checkpoint_path(out_dir, name)
+    if path.exists():
+        return path
+    prev = previous_checkpoint_path(path)
+    if prev.exists():
+        return prev
+    return None
+
+
+def load_checkpoint(path: str | os.PathLike[str], map_location: str | torch.device | None = "cpu") -> dict[str, Any]:
+    """Load and validate a checkpoint written by :func:`save_checkpoint`.
+
+    Uses ``torch.load(weights_only=True)``. Raises :class:`CheckpointError` naming the file when it
+    is missing, empty, truncated, not a torch file, contains code/objects, is not a seminal
+    checkpoint, or has a newer format version than this code understands.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise CheckpointError(path, "file not found")
+    if path.is_dir():
+        raise CheckpointError(path, "is a directory, expected a checkpoint file")
+    size = path.stat().st_size
+    if size == 0:
+        raise CheckpointError(path, "file is empty (0 bytes); it was probably truncated by a crash or a full disk")
+    with open(path, "rb") as fh:
+        magic = fh.read(4)
+    if magic != _ZIP_MAGIC:
+        raise CheckpointError(
+            path, f"corrupt or not a torch checkpoint ({size} bytes): it does not start with the zip header "
+            "torch.save writes"
+        )
+    try:
+        obj = torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as exc:
+        reason = _unpickler_reason(exc)
+        if "Unsupported global" in reason or "Unsupported class" in reason:
+            raise CheckpointError(
+                path,
+                "refused by torch.load(weights_only=True): it contains objects other than tensors and "
+                f"plain containers, which could run code when loaded ({reason})",
+            ) from exc
+        raise CheckpointError(path, f"corrupt or truncated ({size} bytes): its pickle data is damaged ({reason})") from exc
+    except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError, KeyError, IndexError,
+            AttributeError, TypeError, UnicodeDecodeError) as exc:
+        raise CheckpointError(
+            path, f"corrupt or truncated ({size} bytes), cannot be read: {type(exc).__name__}: {_first_line(exc)}"
+        ) from exc
+    if not isinstance(obj, dict) or obj.get("format") != FORMAT:
+        found = obj.get("format") if isinstance(obj, dict) else type(obj).__name__
+        raise CheckpointError(path, f"not a seminal training checkpoint (format {found!r}, expected {FORMAT!r})")
+    version = obj.get("format_version")
+    if not isinstance(version, int):
+        raise CheckpointError(path, f"missing or invalid format_version {version!r}")
+    if version > FORMAT_VERSION:
+        raise CheckpointError(
+            path,
+            f"format version {version} is newer than this seminal understands ({FORMAT_VERSION}); "
+            "upgrade seminal to resume it",
+        )
+    if version < 1:
+        raise CheckpointError(path, f"unsupported format version {version} (expected 1..{FORMAT_VERSION})")
+    missing = [key for key in REQUIRED_KEYS if key not in obj]
+    if missing:
+        raise CheckpointError(path, f"incomplete checkpoint, missing key(s) {missing}")
+    if "tensor_crc32" in obj:
+        stored = obj.pop("tensor_crc32")
+        actual = tensor_checksum(obj)
+        if stored != actual:
+            raise CheckpointError(
+                path, f"corrupt: the tensor data does not match its checksum (crc32 {actual:#010x}, saved {stored:#010x})"
+            )
+    return obj
+
+
+def tensor_checksum(obj: Any, crc: int = 0) -> int:
+    """CRC32 of every tensor's bytes in ``obj`` (in traversal order; the key ``tensor_crc32`` is skipped).
+
+    torch's zip reader does not verify the data it reads, so a flipped bit inside a weight would
+    load silently; this checksum, stored in the file, catches it.
+    """
+    if isinstance(obj, torch.Tensor):
+        data = obj.detach().cpu().contiguous().reshape(-1)
+        if data.numel():
+            crc = zlib.crc32(data.view(torch.uint8).numpy(), crc)
+        return crc
+    if isinstance(obj, Mapping):
+        for key, value in obj.items():
+            if key != "tensor_crc32":
+                crc = tensor_checksum(value, crc)
+        return crc
+    if isinstance(obj, (list, tuple)):
+        for value in obj:
+            crc = tensor_checksum(value, crc)
+    return crc
+
+
+def _unpickler_reason(exc: BaseException) -> str:
+    # torch's message is a long how-to; the text after "WeightsUnpickler error:" says what failed.
+    text = str(exc)
+    marker = "WeightsUnpickler error:"
+    if marker in text:
+        rest = text.split(marker, 1)[1].strip()
+        line = rest.splitlines()[0].strip() if rest else ""
+        return line or "unreadable pickle"
+    return _first_line(exc)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
