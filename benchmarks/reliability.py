@@ -77,23 +77,24 @@ def trial_step_kill(rng: random.Random, work: Path, reference: Path) -> tuple[bo
     return ok, f"killed after step {step}" + (f": {why}" if why else "")
 
 
-def trial_time_kill(rng: random.Random, work: Path, reference: Path, train_seconds: float) -> tuple[bool, str]:
+def trial_time_kill(rng: random.Random, work: Path, reference: Path, train_seconds: float) -> tuple[bool | None, str]:
     out = work / "run"
     proc = subprocess.Popen([sys.executable, str(SCRIPT), str(out), *CLI_ARGS],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     log = out / "tiny.metrics.jsonl"
     while not log.exists() and proc.poll() is None:  # wait until training has started
         time.sleep(0.01)
-    delay = rng.uniform(0.0, train_seconds)
+    delay = rng.uniform(0.0, 0.9 * train_seconds)
     time.sleep(delay)
     killed = proc.poll() is None
     if killed:
         proc.send_signal(signal.SIGKILL)
     proc.wait()
+    if not killed:
+        return None, f"finished before the kill at {delay:.2f} s (no fault injected; not counted)"
     tiny_train.train(out, CONFIG, resume=True)
     ok, why = _same(reference, out)
-    what = f"SIGKILL {delay:.2f} s into training" if killed else "finished before the kill"
-    return ok, what + (f": {why}" if why else "")
+    return ok, f"SIGKILL {delay:.2f} s into training" + (f": {why}" if why else "")
 
 
 def _failing_write(kind: str, step: int) -> tuple[object, str, Callable[..., object]]:
@@ -192,7 +193,7 @@ def trial_corrupt(rng: random.Random, work: Path, reference: Path) -> tuple[bool
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trials", type=int, default=10, help="trials per kind (default 10)")
+    parser.add_argument("--trials", type=int, default=10, help="trials per kind (default 10); time-kill trials whose process finished before the kill are not counted")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--kinds", default="step-kill,time-kill,failed-write,corrupt")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every trial")
@@ -215,10 +216,11 @@ def main() -> int:
         training_started = time.perf_counter()
         proc.wait()
         train_seconds = max(time.perf_counter() - training_started, 0.1)
-        print(f"reference run: {TOTAL_STEPS} steps, {reference_seconds:.2f} s in-process; "
+        print(f"reference run (the baseline of the time column): {TOTAL_STEPS} steps, {reference_seconds:.2f} s in-process; "
               f"{train_seconds:.2f} s of training in a subprocess ({training_started - started:.1f} s start-up)")
 
-        trials: dict[str, Callable[[random.Random, Path], tuple[bool, str]]] = {
+        # A trial returns (survived, detail); survived None = no fault was injected (not counted).
+        trials: dict[str, Callable[[random.Random, Path], tuple[bool | None, str]]] = {
             "step-kill": lambda r, w: trial_step_kill(r, w, reference),
             "time-kill": lambda r, w: trial_time_kill(r, w, reference, train_seconds),
             "failed-write": lambda r, w: trial_failed_write(r, w, reference),
@@ -228,29 +230,34 @@ def main() -> int:
         for kind in kinds:
             if kind not in trials:
                 parser.error(f"unknown kind {kind!r}; expected some of {sorted(trials)}")
-            survived = 0
+            survived = injected = 0
             failures = []
             started = time.perf_counter()
             for index in range(args.trials):
                 work = root / f"{kind}-{index}"
                 work.mkdir()
                 ok, detail = trials[kind](rng, work)
-                survived += ok
-                if not ok:
-                    failures.append(detail)
+                if ok is not None:
+                    injected += 1
+                    survived += ok
+                    if not ok:
+                        failures.append(detail)
                 if args.verbose:
-                    print(f"  {kind:12s} #{index:<3d} {'ok  ' if ok else 'LOST'} {detail}")
+                    mark = "skip" if ok is None else "ok  " if ok else "LOST"
+                    print(f"  {kind:12s} #{index:<3d} {mark} {detail}", flush=True)
                 shutil.rmtree(work, ignore_errors=True)
-            rows.append((kind, args.trials, survived, time.perf_counter() - started, failures))
+            rows.append((kind, injected, survived, (time.perf_counter() - started) / max(args.trials, 1), failures))
 
         print()
         print(f"{'fault':14s} {'trials':>6s} {'survived':>9s} {'lost':>5s} {'ratio':>6s} {'time/trial':>11s}")
         for kind, total, survived, seconds, _ in rows:
-            print(f"{kind:14s} {total:6d} {survived:9d} {total - survived:5d} {survived / total:6.2f} "
-                  f"{seconds / total / max(reference_seconds, 1e-9):8.1f} x ref")
+            ratio = f"{survived / total:6.2f}" if total else "   n/a"
+            print(f"{kind:14s} {total:6d} {survived:9d} {total - survived:5d} {ratio} "
+                  f"{seconds / max(reference_seconds, 1e-9):8.1f} x ref")
         all_total = sum(r[1] for r in rows)
         all_survived = sum(r[2] for r in rows)
-        print(f"{'all':14s} {all_total:6d} {all_survived:9d} {all_total - all_survived:5d} {all_survived / all_total:6.2f}")
+        print(f"{'all':14s} {all_total:6d} {all_survived:9d} {all_total - all_survived:5d} "
+              f"{all_survived / max(all_total, 1):6.2f}")
         for kind, _, _, _, failures in rows:
             for failure in failures:
                 print(f"LOST {kind}: {failure}")

@@ -48,14 +48,14 @@ def test_proposition1_optimal_d_is_the_density_ratio() -> None:
     assert torch.allclose(optimal_discriminator(p_data, p_g), torch.tensor([0.5, 0.0, 0.75, 0.5]))
 
 
-def test_proposition1_a_discriminator_trained_to_convergence_approaches_d_star() -> None:
+def test_proposition1_a_discriminator_trained_to_convergence_approaches_d_star(one_thread: None) -> None:
     """Fix G (p_g = N(1, 1.5²)), train D on samples with D's loss; compare with D* on a grid."""
     torch.manual_seed(0)
     D = ToyDiscriminator(32)
-    opt = torch.optim.Adam(D.parameters(), lr=3e-3)
-    for _ in range(800):
-        x_data = torch.randn(512, 1)
-        x_g = 1.0 + 1.5 * torch.randn(512, 1)
+    opt = torch.optim.Adam(D.parameters(), lr=1e-2)
+    for _ in range(400):
+        x_data = torch.randn(256, 1)
+        x_g = 1.0 + 1.5 * torch.randn(256, 1)
         loss = discriminator_loss(D(x_data), D(x_g))
         opt.zero_grad()
         loss.backward()
@@ -73,11 +73,16 @@ def test_proposition1_a_discriminator_trained_to_convergence_approaches_d_star()
     assert float(torch.trapezoid((untrained - d_star).abs() * weight, grid)) > 0.05
 
 
-def test_kde_density_integrates_to_one_and_matches_a_wide_gaussian() -> None:
-    samples = torch.randn(50_000, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
-    density = kde_density(samples, X)
-    assert float(torch.trapezoid(density, X)) == pytest.approx(1.0, abs=1e-6)
-    assert torch.allclose(density, gaussian_pdf(X, 0.0, 1.0), atol=0.01)
+def test_kde_density_integrates_to_one_and_matches_the_smoothed_gaussian() -> None:
+    samples = torch.randn(10_000, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    grid = torch.linspace(-8.0, 8.0, 801, dtype=torch.float64)
+    density = kde_density(samples, grid)
+    assert float(torch.trapezoid(density, grid)) == pytest.approx(1.0, abs=1e-6)
+    # the estimate is N(0, 1) smoothed by the kernel: N(0, 1 + h²), h = Silverman's bandwidth
+    h = 1.06 * float(samples.std()) * 10_000 ** (-0.2)
+    # pointwise sampling s.d. of the estimate at the peak is ≈ 0.008: allow about 4 of them
+    assert torch.allclose(density, gaussian_pdf(grid, 0.0, math.sqrt(1.0 + h * h)), atol=0.03)
+    assert not torch.allclose(density, gaussian_pdf(grid, 0.5, 1.0), atol=0.03)
 
 
 def test_toy_generator_starts_as_the_uniform_base_map() -> None:

@@ -308,3 +308,25 @@ def test_torch_compile_of_a_training_step_matches_eager(cls):
         train_step(twin, twin_opt)
     for p, q in zip(model.parameters(), twin.parameters()):
         torch.testing.assert_close(p, q, rtol=1e-5, atol=1e-6)
+
+
+def test_non_cpu_devices_route_to_device_generic_paths(monkeypatch):
+    # No GPU here: "meta" tensors stand in for a device without torch's fused kernel or our compiled
+    # CPU kernel. Both optimizers must route them to the loop path (plain torch ops) and never
+    # to the compiled kernel; CUDA float tensors go to torch's fused Adam kernel.
+    from seminal.optim import kernels
+
+    def no_compiled(*args, **kwargs):
+        raise AssertionError("compiled CPU kernel used for a non-CPU tensor")
+
+    monkeypatch.setattr(compiled_module, "_run", no_compiled)
+    for cls in (Adam, AdaMax):
+        param = torch.nn.Parameter(torch.empty(2048, 1024, device="meta"))  # 2^21 elements: above the auto threshold
+        param.grad = torch.empty(2048, 1024, device="meta")
+        opt = cls([param])
+        opt.step()
+        assert opt.state[param]["exp_avg"].device.type == "meta"
+    assert kernels.fused_adam_supported(torch.device("cuda"), torch.float32)
+    assert kernels.fused_adam_supported(torch.device("cuda"), torch.bfloat16)
+    assert not kernels.fused_adam_supported(torch.device("meta"), torch.float32)
+    assert not kernels.fused_adam_supported(torch.device("cpu"), torch.int64)

@@ -125,3 +125,18 @@ def test_bad_constructor_arguments() -> None:
         SpatialTransformer(lambda x: x, 4)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=r"Invalid mode: 'cubic'"):
         make_st(mode="cubic")
+
+
+@pytest.mark.parametrize("transform", TRANSFORMS)
+def test_transformer_pickles_and_round_trips_its_state(transform: str) -> None:
+    import pickle
+
+    st = make_st(transform)
+    with torch.no_grad():
+        st.regression.weight.normal_(std=0.01)
+    x = torch.rand(2, 1, 6, 6)
+    clone = pickle.loads(pickle.dumps(st))  # e.g. torch.save(model), multiprocessing
+    assert torch.allclose(clone(x)[0], st(x)[0])
+    fresh = make_st(transform)
+    fresh.load_state_dict(st.state_dict())
+    assert torch.allclose(fresh(x)[0], st(x)[0])

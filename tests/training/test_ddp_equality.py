@@ -47,9 +47,11 @@ def test_two_process_ddp_equals_single_process(tmp_path: Path) -> None:
     ddp = tmp_path / "ddp"
     interrupted = _torchrun(ddp, "--signal-at-step", "10")
     assert interrupted.returncode != 0
-    assert interrupted.stderr.count("SIGTERM received at step 11") == 2, interrupted.stderr  # both ranks
+    # Ranks agree to stop at the next flush point (a checkpoint step here: 12). torchrun may kill
+    # the slower rank before it prints, so look for the message once.
+    assert "SIGTERM received at step 12" in interrupted.stderr, interrupted.stderr
     saved = load_checkpoint(checkpoint_path(ddp, "tiny"))
-    assert saved["progress"]["step"] == 11 and saved["world_size"] == 2
+    assert saved["progress"]["step"] == 12 and saved["world_size"] == 2
     resumed = _torchrun(ddp, "--resume")
     assert resumed.returncode == 0, resumed.stderr
 

@@ -88,7 +88,7 @@ def load_or_train_classifier(
     epochs: int = 3,
     cache_root: Path | None = None,
     seed: int = 0,
-    batch_size: int = 128,
+    batch_size: int = 64,
 ) -> tuple[MNISTFeatureNet, ClassifierInfo]:
     """Return the cached classifier for this data, training (and caching) it if absent.
 

@@ -85,8 +85,12 @@ def kde_density(samples: torch.Tensor, x: torch.Tensor, bandwidth: float | None 
         bandwidth = 1.06 * float(samples.std()) * samples.numel() ** (-0.2)
     if bandwidth <= 0:
         raise ValueError(f"Invalid bandwidth: {bandwidth} (expected bandwidth > 0)")
-    diff = (x.reshape(-1, 1).double() - samples.reshape(1, -1)) / bandwidth
-    return torch.exp(-0.5 * diff**2).mean(dim=1) / (bandwidth * math.sqrt(2.0 * math.pi))
+    points = x.reshape(-1).double()
+    out = torch.empty_like(points)
+    for start in range(0, points.numel(), 256):  # bounded memory: 256 × len(samples) at a time
+        diff = (points[start : start + 256, None] - samples[None, :]) / bandwidth
+        out[start : start + 256] = torch.exp(-0.5 * diff**2).mean(dim=1)
+    return out / (bandwidth * math.sqrt(2.0 * math.pi))
 
 
 class ToyGenerator(nn.Module):

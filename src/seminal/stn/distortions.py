@@ -24,7 +24,6 @@ composited with a pixel-wise max.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import torch

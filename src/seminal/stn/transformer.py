@@ -67,12 +67,15 @@ class TransformSpec:
     grid: Callable[[torch.Tensor, tuple[int, int]], torch.Tensor]  # (N, num_params) -> (N, H, W, 2)
 
 
+def _affine_from_flat(theta: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """The regression layer's flat ``(N, 6)`` θ as ``A_θ`` ``(N, 2, 3)`` -> grid (a named function: picklable)."""
+    return affine_grid(theta.view(-1, 2, 3), size)
+
+
 def transform_spec(name: str, *, tps_grid_size: int | tuple[int, int] = 4) -> TransformSpec:
     """The :class:`TransformSpec` for ``name`` (one of :data:`TRANSFORMS`)."""
     if name == "affine":
-        return TransformSpec(
-            name, 6, torch.tensor([1.0, 0.0, 0.0, 0.0, 1.0, 0.0]), lambda t, s: affine_grid(t.view(-1, 2, 3), s)
-        )
+        return TransformSpec(name, 6, torch.tensor([1.0, 0.0, 0.0, 0.0, 1.0, 0.0]), _affine_from_flat)
     if name == "attention":
         return TransformSpec(name, 3, torch.tensor([1.0, 0.0, 0.0]), attention_grid)
     if name == "projective":

@@ -52,11 +52,15 @@ class NonFiniteLossError(RuntimeError):
         )
 
 
-class TrainingInterrupted(Exception):
+class TrainingInterrupted(BaseException):
     """SIGINT or SIGTERM arrived; a checkpoint was saved after the batch in flight.
 
     The runner should print the message and exit with :attr:`exit_code` (130 for SIGINT,
     143 for SIGTERM, the shell conventions 128 + signal number).
+
+    Like KeyboardInterrupt it derives from BaseException, not Exception: an ``except Exception``
+    in experiment code (or in a runner that records failures and goes on) must not swallow a
+    request to stop.
     """
 
     def __init__(self, signum: int, step: int, checkpoint: Path | None) -> None:

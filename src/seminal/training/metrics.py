@@ -132,9 +132,11 @@ class MetricsLog:
 
     def close(self) -> None:
         if self._fh is not None:
-            self.write_csv()
-            self._fh.close()
-            self._fh = None
+            try:
+                self.write_csv()
+            finally:
+                self._fh.close()
+                self._fh = None
         if self._tb is not None:
             self._tb.close()
             self._tb = None

@@ -58,6 +58,7 @@ from seminal.training.checkpoint import (
     checkpoint_path,
     find_checkpoint,
     load_checkpoint,
+    previous_checkpoint_path,
     remove_stale_temporaries,
     save_checkpoint,
 )
@@ -221,6 +222,9 @@ class Trainer:
         self.checkpoint_path = checkpoint_path(self.out_dir, name)
         self.resumed_from: Path | None = None
         self._in_flight: int | None = None
+        # True from the moment a batch is handed out until log_step (or the body ends): an exception
+        # then may have left the weights half-updated, so close() must not checkpoint them.
+        self._mid_batch = False
         self._epoch_logged: int | None = None
         self._loop_epoch: int | None = None  # the epoch trainer.epochs() last yielded
         self._pending_records: list[dict[str, Any]] = []
@@ -245,7 +249,8 @@ class Trainer:
             if path is not None:
                 keep_bytes = self._restore(path)
         self.metrics_log.open(keep_bytes)
-        self._signals = StopSignals()
+        self._in_loop = False  # inside trainer.epochs(): a stop signal will be acted on
+        self._signals = StopSignals(in_loop=lambda: self._in_loop)
         self._signals.install()
 
     # ------------------------------------------------------------------ modules and data
@@ -305,17 +310,24 @@ class Trainer:
         """Epoch indices from the current position (0, or the saved epoch on resume) to ``num_epochs``."""
         if isinstance(num_epochs, bool) or not isinstance(num_epochs, int) or num_epochs < 0:
             raise ValueError(f"Invalid num_epochs: {num_epochs!r} (expected an int >= 0)")
-        for epoch in range(self.epoch, num_epochs):
-            self.epoch = epoch
-            self._loop_epoch = epoch
-            if self.batch == 0:
-                self._restore_rng_at(epoch, 0)
-            yield epoch
-            self._finish_epoch(epoch)
-        self._restore_rng_at(self.epoch, self.batch, force=True)
-        self._flush()
-        if self._dirty:
-            self._save()
+        self._in_loop = True
+        try:
+            for epoch in range(self.epoch, num_epochs):
+                self.epoch = epoch
+                self._loop_epoch = epoch
+                if self.batch == 0:
+                    self._restore_rng_at(epoch, 0)
+                yield epoch
+                self._finish_epoch(epoch)
+            self._restore_rng_at(self.epoch, self.batch, force=True)
+            stop = self._flush(collective=True)
+            if self._dirty or stop:
+                self._save()
+            if stop:
+                self._raise_interrupted()
+        finally:
+            # Also reached when an exception or a `break` leaves the loop (the generator is closed).
+            self._in_loop = False
 
     def _finish_epoch(self, epoch: int) -> None:
         if self._epoch_logged != epoch:
@@ -344,8 +356,10 @@ class Trainer:
         try:
             for index, batch in enumerate(loader.iter_epoch(epoch, start), start=start):
                 self._in_flight = index
+                self._mid_batch = True
                 bar.update(_batch_size_of(batch) * (loader.world_size))
                 yield batch
+                self._mid_batch = False
                 if self._in_flight == index:  # the body did not call log_step
                     self._in_flight = None
                     self.batch = index + 1
@@ -383,6 +397,7 @@ class Trainer:
         self.step += 1
         self.batch = self._in_flight + 1
         self._in_flight = None
+        self._mid_batch = False
         self._dirty = True
         self._pending_records.append(record)
 
@@ -411,6 +426,7 @@ class Trainer:
             if key in ("kind", "epoch", "step", "batch"):
                 raise ValueError(f"Invalid metric name {key!r}: reserved (kind, epoch, step, batch)")
             entry[key] = self._to_json_value(key, value)
+        self._mid_batch = False
         stop = self._flush(collective=True)
         self.history.append(entry)
         self.metrics_log.write({"kind": "epoch", **entry})
@@ -468,7 +484,14 @@ class Trainer:
             for (i, key), value in zip(slots, host[:-1]):
                 records[i][key] = value / self.world_size
         for record in records:
-            self.metrics_log.write(record)
+            try:
+                self.metrics_log.write(record)
+            except OSError as exc:
+                # A log with a hole would be checkpointed as complete: stop here instead; the
+                # last checkpoint and the log up to it are intact for --resume.
+                self._abort()
+                raise OSError(exc.errno, f"could not write metrics to {self.metrics_log.jsonl_path}: "
+                              f"{exc.strerror}; the last checkpoint {self.last_checkpoint} is intact") from exc
             for key, value in record.items():
                 if key not in _RESERVED and not math.isfinite(value):
                     self._abort()
@@ -488,6 +511,8 @@ class Trainer:
         self._closed = True
         try:
             self.metrics_log.close()
+        except OSError:
+            pass  # best effort (e.g. the disk is full): the error being raised matters more
         finally:
             self._signals.restore()
 
@@ -546,7 +571,12 @@ class Trainer:
 
     def _save(self) -> None:
         """Checkpoint everything (rank 0 writes; every rank contributes its RNG state)."""
-        log_bytes = self.metrics_log.sync()
+        try:
+            log_bytes = self.metrics_log.sync()
+        except OSError as exc:
+            self._abort()
+            raise CheckpointError(self.checkpoint_path, f"not written: syncing {self.metrics_log.jsonl_path} "
+                                  f"failed ({exc}); the previous checkpoint is intact") from exc
         # Each rank has its own RNG streams and trainer.state (e.g. per-shard accumulators).
         rng_states = dist_utils.all_gather_objects(capture_rng_state())
         encoded_state = self._encode_state(self.state)
@@ -592,7 +622,16 @@ class Trainer:
 
     def _restore(self, path: Path) -> int:
         """Load ``path`` into the modules, optimizers, ...; returns the metrics log length to keep."""
-        ckpt = load_checkpoint(path, map_location="cpu")
+        try:
+            ckpt = load_checkpoint(path, map_location="cpu")
+        except CheckpointError as exc:
+            prev = previous_checkpoint_path(path)
+            if path != prev and prev.exists():
+                raise CheckpointError(
+                    path, f"{exc.problem}. The previous checkpoint {prev} may be intact: move it to {path} "
+                    "and resume again to continue from it"
+                ) from exc
+            raise
         if ckpt["name"] != self.name:
             raise CheckpointError(path, f"belongs to trainer {ckpt['name']!r}, not {self.name!r}")
         if int(ckpt.get("seed", self.ctx.seed)) != int(self.ctx.seed):
@@ -636,12 +675,17 @@ class Trainer:
 
     # ------------------------------------------------------------------ shutdown
     def close(self) -> None:
-        """Final checkpoint (if anything changed since the last), close logs, restore signal handlers."""
+        """Final checkpoint (if anything changed since the last), close logs, restore signal handlers.
+
+        No checkpoint is written when training stopped in the middle of a batch (an exception
+        between handing out a batch and its ``log_step``): the weights may be half-updated, and
+        the last checkpoint is the consistent state to resume from.
+        """
         if self._closed:
             return
         self._closed = True
         try:
-            if not self._failed:
+            if not self._failed and not self._mid_batch:
                 self._flush()
                 if self._dirty:
                     self._save()

@@ -97,6 +97,8 @@ def test_table1_run_writes_rows_matching_its_metrics(tmp_path, monkeypatch) -> N
     assert rows["CNN / RTS test error %"].ours == round(cells["CNN / RTS"]["test_error_mean"], 2)
     assert rows["CNN / RTS test error %"].agrees is None  # reduced preset: informational only
     assert "RTS: ST-CNN Aff error < CNN error" in rows
+    assert rows["ST-CNN TPS / E test error %"].ours == "not run" and rows["ST-CNN TPS / E test error %"].paper == 1.1
+    assert len(rows) == 1 + 8 * 4 + 4  # the claim + every Table 1 cell + the TC row
     assert all(p.is_file() for p in result.figures)
     assert (tmp_path / "checkpoints").is_dir()
 

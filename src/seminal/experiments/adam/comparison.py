@@ -70,6 +70,6 @@ def compare_optimizers(ctx: RunContext, *, template: nn.Module, methods: Sequenc
         if missing:
             raise ValueError(f"Invalid lrs: no learning rate for {missing} (expected one per method)")
         lrs = {m: float(fixed_lrs[m]) for m in methods}
-        source = "fixed quick-preset values (chosen by the full preset's grid, see docs)"
+        source = "fixed values (the grid search run at the quick schedule, see docs/papers/adam-reproduction.md)"
     curves = {m: train(m, lrs[m], m, main_set, epochs) for m in methods}
     return OptimizerComparison(curves=curves, lrs=lrs, lr_source=source, grid=grid)

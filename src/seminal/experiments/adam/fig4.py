@@ -192,7 +192,8 @@ def _figure(cfg: Fig4Config, cells: list[dict[str, Any]]) -> Any:
                     ax.plot(bad_x, [ceiling] * len(bad_x), color=color, marker="x", linestyle="none")
             ax.set_title(f"β2={beta2:g}, after {epoch} epoch(s)")
             ax.set_xlabel("log10(α)")
-            ax.set_ylabel("loss (−ELBO, nats)")
+            if col == 0:
+                ax.set_ylabel("loss (−ELBO, nats)")
             ax.grid(True, alpha=0.3)
     axes[0][0].legend(fontsize=7)
     fig.suptitle("VAE: bias correction (red) vs none (green); x = diverged")

@@ -22,7 +22,7 @@ def new_figure(width: float, height: float) -> Any:
     """A matplotlib Figure that does not go through pyplot (no GUI backend, no global state)."""
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(width, height))
+    return Figure(figsize=(width, height), layout="constrained")
 
 
 def loss_curves_figure(curves: Mapping[str, Sequence[float]], labels: Mapping[str, str], *, title: str,

@@ -22,7 +22,6 @@ scaled), where there is something to canonicalise.
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
 
 import torch
@@ -30,7 +29,7 @@ import torch
 from seminal.experiments.registry import ComparisonRow, Experiment, PaperTarget, RunContext, RunResult
 from seminal.experiments.stn.data import distorted_sets, load_source_digits
 from seminal.experiments.stn.plots import comparison_grid_figure, theta_sweep_figure
-from seminal.experiments.stn.train import TrainSettings, evaluate_error, train_classifier
+from seminal.experiments.stn.train import TrainSettings, train_classifier
 from seminal.stn.dataset import TEST_SEED
 from seminal.stn.distortions import OUTPUT_SIZE, rotate_translate_scale, rotation_scale_theta
 from seminal.stn.grids import affine_grid

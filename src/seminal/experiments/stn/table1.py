@@ -176,6 +176,13 @@ def run(cfg: Table1Config, ctx: RunContext) -> RunResult:
         comparison.append(
             ComparisonRow(f"{key} test error %", paper if paper is not None else "n/a", ours, agrees, SOURCE, comment)
         )
+    # The rest of Table 1, so the report always shows the paper's whole table beside ours.
+    for model_name, row in PAPER_TABLE1.items():
+        for set_name, value in [*row.items(), ("TC", PAPER_TC.get(model_name))]:
+            if value is not None and f"{model_name} / {set_name}" not in results:
+                comparison.append(
+                    ComparisonRow(f"{model_name} / {set_name} test error %", value, "not run", None, SOURCE, cfg.reduction or "not in this config")
+                )
     claim = _claim_row(results, cfg)
     if claim is not None:
         comparison.insert(0, claim)
