@@ -158,8 +158,10 @@ def _resolve_out(args: argparse.Namespace, parent: Path, prefix: str) -> Path:
 def _cmd_list() -> int:
     from seminal.experiments.registry import all_experiments
 
-    rows = [(e.id, e.paper, "yes" if e.in_quick_reproduce else "no", e.title + (f"  [needs {e.requires}: {e.available()}]" if e.available() else ""))
-            for e in all_experiments()]
+    rows = []
+    for e in all_experiments():
+        reason = e.available(e.config("full"), None)
+        rows.append((e.id, e.paper, "yes" if e.in_quick_reproduce else "no", e.title + (f"  [unavailable here: {reason}]" if reason else "")))
     width = max(len(r[0]) for r in rows) if rows else 10
     print(f"{'experiment':<{width}}  paper  quick  title")
     for exp_id, paper, quick, title in rows:

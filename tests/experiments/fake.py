@@ -37,7 +37,7 @@ def run_fake(config: FakeConfig, ctx: RunContext) -> RunResult:
     )
 
 
-def make_fake(exp_id: str = "adam-fake", available=lambda: None) -> Experiment:
+def make_fake(exp_id: str = "adam-fake", available=lambda config, data_dir: None) -> Experiment:
     return Experiment(
         id=exp_id, paper="adam", title="a fake experiment", config_cls=FakeConfig,
         quick=lambda: FakeConfig(steps=10), smoke=lambda: FakeConfig(steps=1),

@@ -18,7 +18,7 @@ EXPERIMENTS = all_experiments()
 
 @pytest.mark.parametrize("experiment", EXPERIMENTS, ids=[e.id for e in EXPERIMENTS])
 def test_smoke_run_produces_results(experiment, tmp_path: Path) -> None:
-    reason = experiment.available()
+    reason = experiment.available(experiment.config("smoke"), None)
     if reason is not None:
         pytest.skip(f"{experiment.id} unavailable here: {reason}")
     record = run_experiment(experiment, out_dir=tmp_path, preset="smoke", seed=0, device="cpu", progress=False)

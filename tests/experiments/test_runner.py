@@ -43,9 +43,11 @@ def test_failure_is_recorded_with_traceback(tmp_path: Path) -> None:
 
 
 def test_unavailable_experiment_is_skipped_with_reason(tmp_path: Path) -> None:
-    exp = make_fake(available=lambda: "CIFAR-10 not found in /nowhere")
-    record = run_experiment(exp, out_dir=tmp_path, device="cpu")
-    assert record.status == "unavailable" and "CIFAR-10" in record.error
+    exp = make_fake(available=lambda config, data_dir: None if config.steps == 1 else f"CIFAR-10 not found in {data_dir}")
+    record = run_experiment(exp, out_dir=tmp_path, device="cpu", data_dir=Path("/nowhere"))
+    assert record.status == "unavailable" and "CIFAR-10 not found in /nowhere" in record.error
+    assert json.loads((tmp_path / "run.json").read_text())["status"] == "unavailable"
+    assert run_experiment(exp, out_dir=tmp_path / "smoke", preset="smoke", device="cpu").status == "ok"
 
 
 def test_html_report_embeds_figures_and_tables(tmp_path: Path) -> None:

@@ -141,7 +141,8 @@ class Experiment:
         targets: the paper's values this experiment is compared with.
         run: ``run(config, ctx) -> RunResult``.
         requires: human-readable requirement that is checked by ``available`` (e.g. "CIFAR-10").
-        available: returns None when the experiment can run here, else the reason it cannot.
+        available: ``available(config, data_dir)`` returns None when the experiment can run here
+            with that config and ``--data-dir``, else the reason it cannot.
         in_quick_reproduce: whether ``seminal reproduce --quick`` includes it.
     """
 
@@ -154,7 +155,7 @@ class Experiment:
     run: RunFn
     smoke: Callable[[], Any] | None = None
     requires: str = ""
-    available: Callable[[], str | None] = lambda: None
+    available: Callable[[Any, Path | None], str | None] = lambda config, data_dir: None
     in_quick_reproduce: bool = True
 
     def default_config(self) -> Any:

@@ -93,7 +93,7 @@ def run_experiment(
     out_dir = Path(out_dir)
     record = RunRecord(experiment.id, experiment.paper, experiment.title, preset, seed, out_dir, status="running")
 
-    reason = experiment.available()
+    reason = experiment.available(config, Path(data_dir) if data_dir is not None else None)
     if reason is not None:
         record.status = "unavailable"
         record.error = reason
