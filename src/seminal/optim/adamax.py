@@ -15,7 +15,7 @@ from seminal.optim.reference import adamax_reference_step
 __all__ = ["AdaMax", "AUTO_COMPILE_MIN_NUMEL"]
 
 #: ``impl="auto"`` uses the compiled one-pass kernel on CPU for groups with at least this many
-#: elements; smaller models use the loop path and never pay the first-use compile (~5-30 s).
+#: elements; smaller models use the loop path and never pay the first-use compile (5-40 s here).
 AUTO_COMPILE_MIN_NUMEL = 1 << 20
 
 
