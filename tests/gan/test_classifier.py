@@ -21,12 +21,12 @@ def _toy_digits(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def test_trains_once_then_loads_from_cache(tmp_path: Path, one_thread: None) -> None:
-    x, y = _toy_digits(200, 0)
-    xt, yt = _toy_digits(100, 1)
-    net, info = load_or_train_classifier(x, y, xt, yt, dataset="toy", source="unit test", epochs=8, cache_root=tmp_path)
+    x, y = _toy_digits(120, 0)
+    xt, yt = _toy_digits(50, 1)
+    net, info = load_or_train_classifier(x, y, xt, yt, dataset="toy", source="unit test", epochs=10, cache_root=tmp_path)
     assert not info.cached and info.path.is_file() and info.path.is_relative_to(tmp_path)
     assert info.test_accuracy > 0.9
-    net2, info2 = load_or_train_classifier(x, y, xt, yt, dataset="toy", source="unit test", epochs=8, cache_root=tmp_path)
+    net2, info2 = load_or_train_classifier(x, y, xt, yt, dataset="toy", source="unit test", epochs=10, cache_root=tmp_path)
     assert info2.cached and info2.path == info.path
     assert info2.test_accuracy == info.test_accuracy
     for a, b in zip(net.state_dict().values(), net2.state_dict().values()):
@@ -35,7 +35,7 @@ def test_trains_once_then_loads_from_cache(tmp_path: Path, one_thread: None) -> 
 
 
 def test_corrupt_cache_entry_is_retrained(tmp_path: Path, one_thread: None) -> None:
-    x, y = _toy_digits(100, 0)
+    x, y = _toy_digits(40, 0)
     _, info = load_or_train_classifier(x, y, x, y, dataset="toy", source="s", epochs=1, cache_root=tmp_path)
     info.path.write_bytes(b"not a torch file")
     _, again = load_or_train_classifier(x, y, x, y, dataset="toy", source="s", epochs=1, cache_root=tmp_path)

@@ -44,13 +44,13 @@ def test_single_sample_gives_the_gaussian_kernel_exactly() -> None:
     assert float(parzen_log_density(x, mu, sigma)) == pytest.approx(expected, abs=1e-12)
 
 
-@pytest.mark.parametrize("chunk_size", [1, 7, 1000])
+@pytest.mark.parametrize("chunk_size", [1, 4, 1000])
 def test_fast_path_matches_the_literal_loop_for_every_sigma(chunk_size: int) -> None:
     gen = torch.Generator().manual_seed(1)
-    samples = torch.rand(300, 784, generator=gen)
-    x = torch.rand(20, 784, generator=gen)
+    samples = torch.rand(120, 784, generator=gen)
+    x = torch.rand(9, 784, generator=gen)
     grid = parzen_log_density_grid(x, samples, SIGMA_GRID, chunk_size=chunk_size)
-    assert grid.shape == (20, 10)
+    assert grid.shape == (9, 10)
     for i, sigma in enumerate(SIGMA_GRID):
         reference = parzen_log_density_reference(x, samples, sigma)
         assert torch.allclose(grid[:, i], reference, rtol=0, atol=1e-8)

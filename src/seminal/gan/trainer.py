@@ -18,7 +18,7 @@ the end (``figures/samples_epoch_XXXX.png``), and the generator file (:mod:`semi
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -266,7 +266,3 @@ def _jsonable(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for row in history:
         out.append({k: (float(v) if isinstance(v, (int, float)) or hasattr(v, "item") else str(v)) for k, v in row.items()})
     return out
-
-
-def config_dict(cfg: GANTrainConfig) -> dict[str, Any]:
-    return asdict(cfg)

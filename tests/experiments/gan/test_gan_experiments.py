@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 
 import pytest
@@ -107,6 +108,7 @@ def test_quick_preset_runs_and_shows_the_claims(exp_id: str, tmp_path: Path) -> 
     assert record.status == "ok"
     if exp_id == "gan-fig1":
         assert record.metrics["stage_d_jsd"] < record.metrics["stage_a_jsd"]
-    else:
-        assert record.metrics["modes_covered"] >= 8
-        assert record.metrics["frechet"] < 20 * record.metrics["frechet_real"]
+    else:  # quick claims only a labelled, reduced-protocol Parzen number and the other metrics
+        assert record.metrics["parzen_full_protocol"] is False
+        assert math.isfinite(record.metrics["parzen_mean"]) and record.metrics["parzen_stderr"] > 0
+        assert math.isfinite(record.metrics["frechet"]) and 1.0 <= record.metrics["classifier_score"] <= 10.0

@@ -218,14 +218,14 @@ def _report(cfg: Fig1Config, ctx: RunContext, stages: dict[str, Any], history: l
     a, b, end = numbers["a"], numbers["b"], numbers["d"]
     comparison = [
         ComparisonRow(
-            "E|D − D*| after the inner loop, D* = p_data/(p_data+p_g)", "D = D* (Prop. 1)",
+            "mean abs(D − D*) after the inner loop, D* = p_data/(p_data+p_g)", "D = D* (Prop. 1)",
             f"{b['mean_abs_d_minus_dstar']:.3f} (before it: {a['mean_abs_d_minus_dstar']:.3f})",
             b["mean_abs_d_minus_dstar"] <= 0.05, "Proposition 1, Fig. 1(b)",
             "mean under (p_data + p_g)/2; p_g is a kernel estimate from 20,000 samples of G; agreement = within 0.05",
         ),
         ComparisonRow(
             "D at the end of training", "1/2 everywhere (Fig. 1d)",
-            f"E|D − 1/2| = {end['mean_abs_d_minus_half_on_data']:.3f} under p_data",
+            f"mean abs(D − 1/2) = {end['mean_abs_d_minus_half_on_data']:.3f} under p_data",
             end["mean_abs_d_minus_half_on_data"] <= 0.05, "Fig. 1(d)", "agreement = within 0.05",
         ),
         ComparisonRow(
