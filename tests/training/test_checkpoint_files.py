@@ -147,3 +147,21 @@ def test_unloadable_state_is_refused_at_save_time(tmp_path: Path) -> None:
         check_loadable({"v": torch.__version__})  # a str subclass: pickled as its class
     check_loadable({"ok": [1, 2.0, "s", None, True, torch.zeros(2), (torch.float32, torch.Size([2]))]})
     assert not (tmp_path / "x.pt").exists()
+
+
+def test_flipped_bit_in_a_pickled_number_is_detected(tmp_path: Path) -> None:
+    # Found by benchmarks/reliability.py: torch verifies nothing it reads, so a bit flip inside a
+    # pickled int (e.g. Python's RNG state) loaded silently until the checksum covered all values.
+    path = tmp_path / "n.pt"
+    marker = 123456789
+    base = {key: {} for key in ("modules", "optimizers", "schedulers", "progress", "state", "metrics_log")}
+    save_checkpoint(path, {**base, "format": "seminal.training.checkpoint", "format_version": FORMAT_VERSION,
+                           "name": "n", "scaler": None, "rng": [marker], "history": []})
+    assert load_checkpoint(path)["rng"] == [marker]
+    data = bytearray(path.read_bytes())
+    where = data.find(b"J" + marker.to_bytes(4, "little"))  # pickle's BININT opcode
+    assert where > 0
+    data[where + 1] ^= 0x01
+    path.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match=r"n\.pt: corrupt: its contents do not match their checksum"):
+        load_checkpoint(path)

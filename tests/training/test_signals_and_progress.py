@@ -14,6 +14,7 @@ from torch.utils.data import TensorDataset
 from seminal.experiments.registry import RunContext
 from seminal.training import Trainer
 from seminal.training.progress import progress_enabled
+from tests.training.helpers import require_main_thread
 
 
 def _trainer(tmp_path: Path, progress: bool = False) -> Trainer:
@@ -23,6 +24,7 @@ def _trainer(tmp_path: Path, progress: bool = False) -> Trainer:
 
 
 def test_sigint_outside_the_loop_is_a_keyboard_interrupt(tmp_path: Path) -> None:
+    require_main_thread()
     previous = signal.getsignal(signal.SIGINT)
     trainer = _trainer(tmp_path)
     with pytest.raises(KeyboardInterrupt):  # before epochs(): nobody would act on a flag
@@ -43,6 +45,7 @@ def test_sigint_outside_the_loop_is_a_keyboard_interrupt(tmp_path: Path) -> None
 
 
 def test_second_sigint_in_the_loop_interrupts_at_once(tmp_path: Path) -> None:
+    require_main_thread()
     trainer = _trainer(tmp_path)
     loader = trainer.loader(TensorDataset(torch.zeros(4, 2)), batch_size=2)
     with pytest.raises(KeyboardInterrupt):

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from tests.training import tiny_train
-from tests.training.helpers import assert_same_run
+from tests.training.helpers import assert_same_run, require_main_thread
 
 from seminal.training import TrainingInterrupted, load_checkpoint
 from seminal.training.checkpoint import checkpoint_path
@@ -56,6 +56,7 @@ def test_sigkill_then_resume_is_bit_identical(killed_runs: Path, reference_run: 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_signal_saves_checkpoint_and_resume_matches(tmp_path: Path, reference_run: Path, signum: int,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    require_main_thread()
     out = tmp_path / "run"
     previous = signal.getsignal(signum)
     config = tiny_train.TinyConfig()

@@ -100,7 +100,7 @@ def save_checkpoint(path: str | os.PathLike[str], checkpoint: dict[str, Any], ke
     """
     path = Path(path)
     check_loadable(checkpoint)
-    checkpoint = {**checkpoint, "tensor_crc32": tensor_checksum(checkpoint)}
+    checkpoint = {**checkpoint, "content_crc32": content_checksum(checkpoint)}
     with atomic_path(path) as tmp:
         torch.save(checkpoint, tmp)
         if keep_previous and path.exists():
@@ -210,36 +210,43 @@ def load_checkpoint(path: str | os.PathLike[str], map_location: str | torch.devi
     missing = [key for key in REQUIRED_KEYS if key not in obj]
     if missing:
         raise CheckpointError(path, f"incomplete checkpoint, missing key(s) {missing}")
-    if "tensor_crc32" in obj:
-        stored = obj.pop("tensor_crc32")
-        actual = tensor_checksum(obj)
-        if stored != actual:
-            raise CheckpointError(
-                path, f"corrupt: the tensor data does not match its checksum (crc32 {actual:#010x}, saved {stored:#010x})"
-            )
+    if "content_crc32" not in obj:
+        raise CheckpointError(path, "incomplete checkpoint, missing key(s) ['content_crc32']")
+    stored = obj.pop("content_crc32")
+    actual = content_checksum(obj)
+    if stored != actual:
+        raise CheckpointError(
+            path, f"corrupt: its contents do not match their checksum (crc32 {actual:#010x}, saved {stored:#010x})"
+        )
     return obj
 
 
-def tensor_checksum(obj: Any, crc: int = 0) -> int:
-    """CRC32 of every tensor's bytes in ``obj`` (in traversal order; the key ``tensor_crc32`` is skipped).
+def content_checksum(obj: Any, crc: int = 0) -> int:
+    """CRC32 of everything in ``obj``: tensor bytes (with dtype and shape) and every plain value.
 
-    torch's zip reader does not verify the data it reads, so a flipped bit inside a weight would
-    load silently; this checksum, stored in the file, catches it.
+    torch's zip reader does not verify what it reads, so a flipped bit inside a weight -- or inside
+    a pickled integer such as Python's RNG state -- would load silently; this checksum, stored in
+    the file under ``content_crc32`` (skipped when computing it), catches it.
     """
     if isinstance(obj, torch.Tensor):
         data = obj.detach().cpu().contiguous().reshape(-1)
+        crc = zlib.crc32(f"T{data.dtype}{tuple(obj.shape)}".encode(), crc)
         if data.numel():
             crc = zlib.crc32(data.view(torch.uint8).numpy(), crc)
         return crc
     if isinstance(obj, Mapping):
+        crc = zlib.crc32(f"D{len(obj)}".encode(), crc)
         for key, value in obj.items():
-            if key != "tensor_crc32":
-                crc = tensor_checksum(value, crc)
+            if key != "content_crc32":
+                crc = zlib.crc32(f"K{type(key).__name__}:{key!r}".encode(), crc)
+                crc = content_checksum(value, crc)
         return crc
     if isinstance(obj, (list, tuple)):
+        crc = zlib.crc32(f"L{len(obj)}".encode(), crc)
         for value in obj:
-            crc = tensor_checksum(value, crc)
-    return crc
+            crc = content_checksum(value, crc)
+        return crc
+    return zlib.crc32(f"V{type(obj).__name__}:{obj!r}".encode(), crc)
 
 
 def _unpickler_reason(exc: BaseException) -> str:
