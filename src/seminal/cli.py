@@ -46,6 +46,8 @@ def _add_common_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", default="mnist", choices=("mnist", "fashion-mnist", "kmnist"),
                         help="MNIST-format dataset for experiments that train on MNIST (default mnist)")
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    parser.add_argument("--amp", nargs="?", const="fp16", default=None, choices=("fp16", "bf16"),
+                        help="mixed precision on CUDA (fp16 with a GradScaler, or bf16); ignored on CPU")
 
 
 def _non_negative_int(text: str) -> int:
@@ -180,6 +182,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     record = run_experiment(
         experiment, out_dir=out, preset=args.preset, seed=args.seed, device=args.device, resume=args.resume,
         data_dir=args.data_dir, dataset=args.dataset, overrides=overrides, progress=not args.no_progress,
+        amp=args.amp,
     )
     if record.status == "unavailable":
         print(f"seminal: {experiment.id} cannot run here: {record.error}", file=sys.stderr)
@@ -218,7 +221,7 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
         record = run_experiment(
             experiment, out_dir=out / experiment.id, preset=args.preset, seed=args.seed, device=args.device,
             resume=args.resume, data_dir=args.data_dir, dataset=args.dataset, progress=not args.no_progress,
-            raise_errors=False,
+            amp=args.amp, raise_errors=False,
         )
         print(f"    {record.status} in {record.duration_s:.1f} s" + (f": {record.error}" if record.error else ""), file=sys.stderr)
         records.append(record)
@@ -250,7 +253,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     from seminal.data import DataFileError, DataUnavailableError, DownloadError
-    from seminal.training import CheckpointError, NonFiniteLossError, TrainingInterrupted
+    from seminal.training import CheckpointError, NonFiniteLossError, TrainingInterrupted, shutdown_distributed
 
     try:
         if args.command == "list":
@@ -268,7 +271,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (TrainingInterrupted, KeyboardInterrupt) as exc:
         hint = f" (resume with the same command plus --resume{'' if getattr(args, 'out', None) else ' --out <run dir>'})"
         print(f"seminal: interrupted{': ' + str(exc) if str(exc) else ''}{hint}", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return getattr(exc, "exit_code", EXIT_INTERRUPTED)  # 130 for SIGINT, 143 for SIGTERM
     except NonFiniteLossError as exc:
         print(f"seminal: training stopped: {exc}", file=sys.stderr)
         return 1
@@ -278,6 +281,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
         print(f"seminal: error: {message}", file=sys.stderr)
         return 2
+    finally:
+        shutdown_distributed()
     parser.error(f"unknown command {args.command!r}")
     return 2
 

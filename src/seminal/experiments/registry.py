@@ -76,6 +76,8 @@ class RunContext:
         data_dir: explicit data directory (``--data-dir``), or None for the default search.
         dataset: dataset name from ``--dataset`` ("mnist", "fashion-mnist", "kmnist").
         progress: show progress bars.
+        amp: mixed precision for the training layer: None/False = off, True or "fp16"/"bf16"
+            (``--amp``; takes effect on CUDA in loops that use ``trainer.autocast()``).
         notes: provenance notes (e.g. "trained on the 5,000-digit offline fallback") that the
             run appends to; they are written to the report next to the results.
     """
@@ -88,6 +90,7 @@ class RunContext:
     data_dir: Path | None = None
     dataset: str = "mnist"
     progress: bool = True
+    amp: bool | str | None = None
     notes: list[str] = field(default_factory=list)
 
     @property

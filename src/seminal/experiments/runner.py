@@ -75,6 +75,7 @@ def run_experiment(
     dataset: str = "mnist",
     overrides: dict[str, Any] | None = None,
     progress: bool = True,
+    amp: bool | str | None = None,
     raise_errors: bool = True,
 ) -> RunRecord:
     """Run ``experiment`` into ``out_dir`` and write its files.
@@ -104,6 +105,7 @@ def run_experiment(
     ctx = RunContext(
         out_dir=out_dir, device=torch_device, seed=seed, quick=preset != "full", resume=resume,
         data_dir=Path(data_dir) if data_dir is not None else None, dataset=dataset, progress=progress,
+        amp=amp,
     )
     if main:
         out_dir.mkdir(parents=True, exist_ok=True)

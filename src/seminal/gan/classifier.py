@@ -23,7 +23,7 @@ from torch import nn
 
 from seminal.io import atomic_write_bytes
 
-__all__ = ["MNISTFeatureNet", "ClassifierInfo", "load_or_train_classifier", "classifier_cache_key"]
+__all__ = ["MNISTFeatureNet", "ClassifierInfo", "load_or_train_classifier", "classifier_cache_key", "training_data_digest"]
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +62,19 @@ class ClassifierInfo:
     key: str
 
 
-def classifier_cache_key(dataset: str, source: str, n_train: int, epochs: int) -> str:
-    """Cache key: the dataset, where its files came from, and the training budget."""
-    digest = hashlib.sha1(f"{dataset}|{source}|{n_train}|{epochs}|{_FORMAT}".encode()).hexdigest()[:12]
+def classifier_cache_key(dataset: str, source: str, n_train: int, epochs: int, data_digest: str = "") -> str:
+    """Cache key: the dataset, where its files came from, the training budget and ``data_digest``
+    (a hash of the training images and labels: the same source split differently is other data)."""
+    digest = hashlib.sha1(f"{dataset}|{source}|{n_train}|{epochs}|{data_digest}|{_FORMAT}".encode()).hexdigest()[:12]
     return f"{dataset}-{digest}"
+
+
+def training_data_digest(images: torch.Tensor, labels: torch.Tensor) -> str:
+    """sha1 of the images (as float32) and labels (as int64), in order."""
+    h = hashlib.sha1()
+    h.update(images.reshape(images.shape[0], -1).float().contiguous().numpy().tobytes())
+    h.update(labels.long().contiguous().numpy().tobytes())
+    return h.hexdigest()[:16]
 
 
 @torch.no_grad()
@@ -106,7 +115,7 @@ def load_or_train_classifier(
         from seminal.data import cache_dir
 
         cache_root = cache_dir()
-    key = classifier_cache_key(dataset, source, int(train_images.shape[0]), epochs)
+    key = classifier_cache_key(dataset, source, int(train_images.shape[0]), epochs, training_data_digest(train_images, train_labels))
     path = Path(cache_root) / "gan" / "classifiers" / f"{key}.pt"
     net = MNISTFeatureNet()
     if path.is_file():

@@ -74,10 +74,9 @@ def train_curve(ctx: RunContext, *, name: str, method: str, lr: float, model: nn
                 if sums is None or sums["epoch"] != epoch:
                     sums = {"epoch": epoch, "total": 0.0, "count": 0}
                 for batch in trainer.batches(loader, epoch):
-                    objective, reported = loss_fn(net, batch)
-                    optimizer.zero_grad(set_to_none=True)
-                    objective.backward()
-                    optimizer.step()
+                    with trainer.autocast():  # mixed precision with --amp on CUDA; no-op otherwise
+                        objective, reported = loss_fn(net, batch)
+                    trainer.backward_step(objective, "opt")
                     if per_step_schedule is not None:
                         per_step_schedule.step()
                     size = len(batch[0])

@@ -95,10 +95,9 @@ def train_classifier(
             for images, labels in trainer.batches(loader, epoch):
                 if trainer.step >= settings.iterations:
                     break
-                loss = F.cross_entropy(net(images), labels)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
+                with trainer.autocast():  # mixed precision with --amp on CUDA; no-op otherwise
+                    loss = F.cross_entropy(net(images), labels)
+                trainer.backward_step(loss, "opt")
                 scheduler.step()
                 trainer.log_step(loss=loss)
             trainer.log_epoch(test_error=evaluate_error(trainer.unwrap("model"), test_set, trainer.device))
