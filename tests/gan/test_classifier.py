@@ -20,7 +20,7 @@ def _toy_digits(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     return images.reshape(n, 784), labels
 
 
-def test_trains_once_then_loads_from_cache(tmp_path: Path, one_thread: None) -> None:
+def test_trains_once_then_loads_from_cache(tmp_path: Path) -> None:
     x, y = _toy_digits(120, 0)
     xt, yt = _toy_digits(50, 1)
     net, info = load_or_train_classifier(x, y, xt, yt, dataset="toy", source="unit test", epochs=10, cache_root=tmp_path)
@@ -34,7 +34,7 @@ def test_trains_once_then_loads_from_cache(tmp_path: Path, one_thread: None) -> 
     assert net2.features(xt[:3]).shape == (3, 128)
 
 
-def test_corrupt_cache_entry_is_retrained(tmp_path: Path, one_thread: None) -> None:
+def test_corrupt_cache_entry_is_retrained(tmp_path: Path) -> None:
     x, y = _toy_digits(40, 0)
     _, info = load_or_train_classifier(x, y, x, y, dataset="toy", source="s", epochs=1, cache_root=tmp_path)
     info.path.write_bytes(b"not a torch file")

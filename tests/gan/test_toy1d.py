@@ -48,7 +48,7 @@ def test_proposition1_optimal_d_is_the_density_ratio() -> None:
     assert torch.allclose(optimal_discriminator(p_data, p_g), torch.tensor([0.5, 0.0, 0.75, 0.5]))
 
 
-def test_proposition1_a_discriminator_trained_to_convergence_approaches_d_star(one_thread: None) -> None:
+def test_proposition1_a_discriminator_trained_to_convergence_approaches_d_star() -> None:
     """Fix G (p_g = N(1, 1.5²)), train D on samples with D's loss; compare with D* on a grid."""
     torch.manual_seed(0)
     D = ToyDiscriminator(32)

@@ -28,7 +28,7 @@ def _ctx(path: Path, resume: bool = False) -> RunContext:
     return RunContext(out_dir=path, seed=0, progress=False, resume=resume)
 
 
-def test_training_writes_generator_history_and_sample_grids(tmp_path: Path, one_thread: None) -> None:
+def test_training_writes_generator_history_and_sample_grids(tmp_path: Path) -> None:
     outcome = train_gan(_cfg(), _ctx(tmp_path), _images(), meta={"fingerprint": "f"})
     assert len(outcome.history) == 2
     for key in ("d_loss", "g_loss", "value", "d_real", "d_fake", "lr"):
@@ -41,7 +41,7 @@ def test_training_writes_generator_history_and_sample_grids(tmp_path: Path, one_
     assert torch.equal(loaded.generator(z), outcome.generator(z))
 
 
-def test_k_batches_per_iteration_and_the_authors_sgd_schedule(tmp_path: Path, one_thread: None) -> None:
+def test_k_batches_per_iteration_and_the_authors_sgd_schedule(tmp_path: Path) -> None:
     # k = 2: each loader batch holds 2 minibatches of 20 -> 80 / 40 = 2 iterations per epoch
     outcome = train_gan(_cfg(k=2, optimizer="sgd", lr=0.1, epochs=1), _ctx(tmp_path), _images())
     assert outcome.history[-1]["step"] == 2
@@ -49,7 +49,7 @@ def test_k_batches_per_iteration_and_the_authors_sgd_schedule(tmp_path: Path, on
     assert outcome.history[-1]["momentum"] == pytest.approx(0.5)
 
 
-def test_resume_continues_exactly(tmp_path: Path, one_thread: None) -> None:
+def test_resume_continues_exactly(tmp_path: Path) -> None:
     straight = train_gan(_cfg(epochs=3), _ctx(tmp_path / "a"), _images())
     train_gan(_cfg(epochs=1), _ctx(tmp_path / "b"), _images())
     resumed = train_gan(_cfg(epochs=3), _ctx(tmp_path / "b", resume=True), _images())
