@@ -54,3 +54,17 @@ def test_bad_arguments_are_named(tmp_path: Path) -> None:
         load_or_train_classifier(x, y, x, y, dataset="t", source="s", epochs=0, cache_root=tmp_path)
     with pytest.raises(ValueError, match=r"Invalid train_images/train_labels: 10 images, 9 labels"):
         load_or_train_classifier(x, y[:9], x, y, dataset="t", source="s", cache_root=tmp_path)
+
+
+def test_same_source_in_another_order_is_another_cache_entry(tmp_path: Path) -> None:
+    # the GAN experiments re-split small class-sorted data; a classifier cached for the old split
+    # (trained on other images) must not be reused
+    from seminal.gan.classifier import training_data_digest
+
+    x, y = _toy_digits(40, 0)
+    order = torch.randperm(40, generator=torch.Generator().manual_seed(0))
+    assert training_data_digest(x, y) == training_data_digest(x.clone(), y.clone())
+    assert training_data_digest(x, y) != training_data_digest(x[order], y[order])
+    _, first = load_or_train_classifier(x, y, x, y, dataset="toy", source="s", epochs=1, cache_root=tmp_path)
+    _, other = load_or_train_classifier(x[order], y[order], x, y, dataset="toy", source="s", epochs=1, cache_root=tmp_path)
+    assert not other.cached and other.path != first.path

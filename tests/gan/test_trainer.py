@@ -83,3 +83,28 @@ def test_optimizers_follow_the_recipe() -> None:
 def test_bad_configs_are_named(tmp_path: Path, overrides: dict, pattern: str) -> None:
     with pytest.raises(ValueError, match=pattern):
         train_gan(_cfg(**overrides), _ctx(tmp_path), _images())
+
+
+def test_cpu_threads_apply_during_training_only_and_are_not_part_of_the_recipe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import seminal.gan.trainer as trainer_module
+
+    seen: list[int] = []
+    real_step = trainer_module.algorithm1_step
+
+    def spy(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return real_step(*args, **kwargs)
+
+    monkeypatch.setattr(trainer_module, "algorithm1_step", spy)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        train_gan(_cfg(epochs=1, cpu_threads=1, sample_every=0), _ctx(tmp_path), _images())
+        after = torch.get_num_threads()
+    finally:
+        torch.set_num_threads(before)
+    assert seen and set(seen) == {1}
+    assert after == 2
+    assert _cfg(cpu_threads=1).recipe() == _cfg().recipe()
+    with pytest.raises(ValueError, match=r"Invalid cpu_threads: -1 \(expected an int >= 0\)"):
+        _cfg(cpu_threads=-1).validate()

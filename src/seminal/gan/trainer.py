@@ -38,6 +38,9 @@ OPTIMIZERS: tuple[str, ...] = ("sgd", "adam")
 
 _STEP_KEYS = ("d_loss", "g_loss", "value", "d_real", "d_fake")
 
+#: Fields that change how fast, not what, is trained.
+_NOT_RECIPE = frozenset({"cpu_threads"})
+
 
 @dataclass
 class GANTrainConfig:
@@ -64,6 +67,10 @@ class GANTrainConfig:
         n_valid: the next ``n_valid`` images are the validation set (10,000).
         sample_every: save a fixed-noise sample grid every this many epochs (0 = only at the end).
         checkpoint_every: Trainer checkpoint period in steps.
+        cpu_threads: torch CPU threads while training on the CPU (0 = leave torch's setting). For
+            the narrow quick networks one thread is faster: their matrix products are too small to
+            split, and on a busy 2-core machine two OpenMP threads spin-wait (measured 0.32 s CPU
+            per iteration with 2 threads vs 0.04 s with 1). Not part of the recipe's fingerprint.
     """
 
     epochs: int = 300
@@ -95,6 +102,7 @@ class GANTrainConfig:
     n_valid: int = 10_000
     sample_every: int = 25
     checkpoint_every: int = 1000
+    cpu_threads: int = 0
 
     def validate(self) -> None:
         """Raise ValueError naming the first bad field."""
@@ -114,10 +122,12 @@ class GANTrainConfig:
             raise ValueError(f"Invalid k: {self.k} with update='simultaneous' (expected k = 1)")
         if not self.lr > 0:
             raise ValueError(f"Invalid lr: {self.lr} (expected lr > 0)")
+        if not isinstance(self.cpu_threads, int) or self.cpu_threads < 0:
+            raise ValueError(f"Invalid cpu_threads: {self.cpu_threads!r} (expected an int >= 0)")
 
     def recipe(self) -> dict[str, Any]:
         """The fields that determine the trained generator (all of GANTrainConfig's)."""
-        return {f.name: getattr(self, f.name) for f in fields(GANTrainConfig)}
+        return {f.name: getattr(self, f.name) for f in fields(GANTrainConfig) if f.name not in _NOT_RECIPE}
 
 
 @dataclass
@@ -185,9 +195,22 @@ def train_gan(
     Writes ``<ctx.out_dir>/generator.pt`` (see :mod:`seminal.gan.checkpoint`) with ``meta`` and the
     history, sample grids under ``figures/``, and the Trainer's checkpoints and metrics.
     """
+    cfg.validate()
+    threads = torch.get_num_threads()
+    on_cpu = getattr(getattr(ctx, "device", None), "type", "cpu") == "cpu"
+    if cfg.cpu_threads > 0 and on_cpu:
+        torch.set_num_threads(cfg.cpu_threads)
+    try:
+        return _train_gan(cfg, ctx, train_images, name=name, meta=meta)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _train_gan(
+    cfg: GANTrainConfig, ctx: Any, train_images: torch.Tensor, *, name: str, meta: dict[str, Any] | None
+) -> GANTrainOutcome:
     from seminal.training import Trainer
 
-    cfg.validate()
     train_images = train_images.reshape(train_images.shape[0], -1).float()
     if train_images.shape[0] < cfg.batch_size * cfg.k:
         raise ValueError(

@@ -74,7 +74,7 @@ def _cfg(**overrides) -> GANTrainConfig:
     return GANTrainConfig(**base)
 
 
-def test_a_sibling_generator_with_the_same_fingerprint_is_reused(tmp_path: Path, one_thread: None) -> None:
+def test_a_sibling_generator_with_the_same_fingerprint_is_reused(tmp_path: Path) -> None:
     data = _data()
     first_ctx = RunContext(out_dir=tmp_path / "gan-fig2", seed=0, progress=False)
     first = obtain_generator(_cfg(), first_ctx, data)
@@ -112,3 +112,28 @@ def test_quick_preset_runs_and_shows_the_claims(exp_id: str, tmp_path: Path) -> 
         assert record.metrics["parzen_full_protocol"] is False
         assert math.isfinite(record.metrics["parzen_mean"]) and record.metrics["parzen_stderr"] > 0
         assert math.isfinite(record.metrics["frechet"]) and 1.0 <= record.metrics["classifier_score"] <= 10.0
+
+
+def test_a_class_sorted_small_dataset_is_split_in_a_fixed_random_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The offline fallback stores its digits class by class: a file-order split would train the
+    # GAN on the low digits only and validate on the high ones.
+    import seminal.data
+    from seminal.data import MNISTData
+    from seminal.experiments.gan.common import load_gan_data
+
+    labels = torch.arange(10).repeat_interleave(40)  # 400 images, sorted by class
+    images = (labels.reshape(-1, 1, 1) * 20 + torch.zeros(400, 28, 28, dtype=torch.long)).to(torch.uint8)
+    fake = MNISTData(images, labels, images[:50], labels[:50], "mnist", "sorted stand-in", True, "stand-in note")
+    monkeypatch.setattr(seminal.data, "load_mnist", lambda **_: fake)
+    ctx = RunContext(out_dir=tmp_path, seed=0, progress=False)
+    data = load_gan_data(_cfg(n_train=10_000, n_valid=1_000), ctx)
+    assert data.train.shape[0] == 300 and data.valid.shape[0] == 100
+    assert set(data.train_labels.tolist()) == set(range(10))
+    # labels still belong to their images, and train + validation is every image once
+    assert torch.equal(data.train[:, 0] * 255 / 20, data.train_labels.float())
+    seen = torch.cat([data.train[:, 0], data.valid[:, 0]]) * 255 / 20
+    assert torch.equal(seen.round().long().bincount(minlength=10), torch.full((10,), 40))
+    # the order does not depend on the run's seed (the split is part of the data, not the run)
+    again = load_gan_data(_cfg(n_train=10_000, n_valid=1_000), RunContext(out_dir=tmp_path, seed=5, progress=False))
+    assert torch.equal(again.train, data.train)
+    assert any("fixed random order" in n for n in ctx.notes)

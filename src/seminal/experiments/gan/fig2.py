@@ -40,7 +40,7 @@ class Fig2Config(GANTrainConfig):
 
 
 def _recipe_from(base: GANTrainConfig, **extra: int) -> Fig2Config:
-    return Fig2Config(**base.recipe(), **extra)
+    return Fig2Config(**base.recipe(), cpu_threads=base.cpu_threads, **extra)
 
 
 def quick() -> Fig2Config:

@@ -35,7 +35,8 @@ class Fig3Config(GANTrainConfig):
 
 
 def quick() -> Fig3Config:
-    return Fig3Config(**table1_quick().recipe())
+    base = table1_quick()
+    return Fig3Config(**base.recipe(), cpu_threads=base.cpu_threads)
 
 
 def smoke() -> Fig3Config:
