@@ -31,6 +31,7 @@ from seminal.gan.losses import GENERATOR_LOSSES
 from seminal.gan.models import Discriminator, Generator, marginal_logit
 from seminal.gan.noise import PRIORS, sample_noise
 from seminal.gan.schedule import AuthorsSchedule
+from seminal.training.distributed import barrier
 
 __all__ = ["GANTrainConfig", "GANTrainOutcome", "build_models", "build_optimizers", "train_gan", "OPTIMIZERS"]
 
@@ -243,7 +244,8 @@ def _train_gan(
         started = time.perf_counter()
         for batch in trainer.batches(loader, epoch):
             x = batch[0] if isinstance(batch, (list, tuple)) else batch
-            minibatches = iter(x.split(cfg.batch_size))  # k minibatches of m
+            # k minibatches of m (of m / world_size per process under torchrun: the loader's batch is global)
+            minibatches = iter(x.chunk(cfg.k))
             device = x.device
             stats = algorithm1_step(
                 G, D, opt_G, opt_D,
@@ -281,6 +283,7 @@ def _train_gan(
         full_meta = {**(meta or {}), "epochs": cfg.epochs, "history": _jsonable(history),
                      "images_per_second": float(images_per_second)}
         save_generator(path, generator, prior=cfg.prior, meta=full_meta)
+    barrier()  # under torchrun the other ranks may read generator.pt next
     return GANTrainOutcome(generator, trainer.unwrap("D"), history, path, float(images_per_second))
 
 

@@ -166,9 +166,12 @@ def _train(cfg: Fig1Config, ctx: RunContext) -> tuple[dict[str, Any], list[dict[
         return torch.rand(m, 1).to(trainer.device)  # z ~ U(0, 1), from the checkpointed global RNG
 
     for epoch in trainer.epochs(cfg.total_epochs):
-        sums = {"d_real": 0.0, "d_fake": 0.0, "n": 0}
+        # kept in the checkpointed state so a mid-epoch resume reports the same epoch means
+        sums = state.get("epoch_sums")
+        if sums is None or sums["epoch"] != epoch:
+            sums = {"epoch": epoch, "d_real": 0.0, "d_fake": 0.0, "n": 0}
         for batch in trainer.batches(loader, epoch):
-            minibatches = batch[0].split(cfg.batch_size)  # k minibatches of m
+            minibatches = batch[0].chunk(cfg.k)  # k minibatches of m (m / world_size per process under torchrun)
             if cfg.warm_epochs <= epoch < c_epoch:  # (b): the inner loop alone
                 for x in minibatches:
                     stats = discriminator_step(G, D, opt_D, x, noise(x.shape[0]))
@@ -189,6 +192,7 @@ def _train(cfg: Fig1Config, ctx: RunContext) -> tuple[dict[str, Any], list[dict[
                 sums["d_real"] += d_real
                 sums["d_fake"] += d_fake
                 sums["n"] += 1
+            state["epoch_sums"] = sums
             trainer.log_step(loss=loss)
         if epoch in stage_of_epoch:
             state["stages"][stage_of_epoch[epoch]] = _snapshot(trainer.unwrap("G"), trainer.unwrap("D"), cfg, trainer.device)
