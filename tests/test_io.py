@@ -34,3 +34,14 @@ def test_json_handles_paths_and_tensors(tmp_path: Path) -> None:
 
     atomic_write_json(tmp_path / "m.json", {"path": Path("/x"), "loss": torch.tensor(0.5), "v": torch.arange(3)})
     assert json.loads((tmp_path / "m.json").read_text()) == {"path": "/x", "loss": 0.5, "v": [0, 1, 2]}
+
+
+def test_written_files_get_the_usual_permissions(tmp_path: Path) -> None:
+    import os
+
+    mask = os.umask(0o022)
+    try:
+        path = atomic_write_text(tmp_path / "report.html", "x")
+    finally:
+        os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o644

@@ -33,6 +33,12 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; on success fsync it and rename it to ``path``.
@@ -49,6 +55,8 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        # mkstemp creates 0600 files; give the result the permissions a plain open() would.
+        os.chmod(tmp, 0o666 & ~_current_umask())
         with open(tmp, "rb+") as fh:
             fh.flush()
             os.fsync(fh.fileno())
