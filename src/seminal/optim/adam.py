@@ -200,10 +200,7 @@ class Adam(PaperOptimizer):
         leftovers: list[ParamEntry] = []
         for param, grad, state in entries:
             done = (
-                param.device.type == "cpu"
-                and param.numel() >= compiled.COMPILED_MIN_NUMEL
-                and param.is_contiguous()
-                and grad.is_contiguous()
+                compiled.takes(param, grad)
                 and compiled.adam_compiled_(
                     param,
                     grad,

@@ -40,6 +40,7 @@ from seminal.optim.kernels import StepScalars
 __all__ = [
     "COMPILED_MIN_NUMEL",
     "compiled_available",
+    "takes",
     "adam_compiled_",
     "adamax_compiled_",
     "reset_compiled_state",
@@ -143,6 +144,16 @@ def _run(name: str, fn: Callable[..., None], *args: Any) -> bool:
         )
         return False
     return True
+
+
+def takes(param: Tensor, grad: Tensor) -> bool:
+    """Whether the compiled kernels handle this tensor: on the CPU, contiguous and not tiny."""
+    return (
+        param.device.type == "cpu"
+        and param.numel() >= COMPILED_MIN_NUMEL
+        and param.is_contiguous()
+        and grad.is_contiguous()
+    )
 
 
 def _flat(t: Tensor | None) -> Tensor | None:
