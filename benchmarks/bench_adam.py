@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import torch
 
-from seminal.optim import AdaMax, Adam
+from seminal.adam import AdaMax, Adam
 
 
 @dataclass

@@ -63,7 +63,7 @@ def test_optimizers_follow_the_recipe() -> None:
     opt_g, opt_d, schedule = build_optimizers(GANTrainConfig(), G, D)
     assert isinstance(opt_g, torch.optim.SGD) and schedule is not None
     assert opt_g.param_groups[0]["momentum"] == 0.5 and opt_d.param_groups[0]["lr"] == 0.1
-    from seminal.optim import Adam
+    from seminal.adam import Adam
 
     opt_g, _, schedule = build_optimizers(_cfg(), G, D)
     assert isinstance(opt_g, Adam) and schedule is None

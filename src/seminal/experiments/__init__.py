@@ -1,1 +1,2 @@
-"""Experiment registry, runner and the per-paper experiment modules."""
+"""The core of the runner: the experiment registry and the runner. Each paper registers its
+experiments from its own package (``seminal.<paper>.reproductions``)."""

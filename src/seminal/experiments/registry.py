@@ -205,9 +205,9 @@ def register(experiment: Experiment) -> Experiment:
 
 def _load_all() -> None:
     # Importing the paper modules registers their experiments (once; imports are cached).
-    import seminal.experiments.adam  # noqa: F401
-    import seminal.experiments.gan  # noqa: F401
-    import seminal.experiments.stn  # noqa: F401
+    import seminal.adam.reproductions  # noqa: F401
+    import seminal.gan.reproductions  # noqa: F401
+    import seminal.stn.reproductions  # noqa: F401
 
 
 def get_experiment(experiment_id: str) -> Experiment:

@@ -3,7 +3,7 @@
 :class:`GANTrainConfig` holds every knob of the recipe; its defaults are the authors' released
 configuration (momentum SGD, simultaneous updates, non-saturating G loss, batch 100, k = 1).
 ``optimizer="adam"`` with ``lr=2e-4, adam_beta1=0.5`` gives the common modern recipe
-(through seminal's own :class:`seminal.optim.Adam`).
+(through seminal's own :class:`seminal.adam.Adam`).
 
 Data flow: each loader batch holds ``k × batch_size`` training images = one Algorithm-1 iteration
 (k discriminator minibatches of m = ``batch_size``), so the Trainer's deterministic, resumable
@@ -168,7 +168,7 @@ def build_optimizers(
             saturate_epoch=cfg.momentum_saturate_epoch,
         )
         return opt_G, opt_D, schedule
-    from seminal.optim import Adam
+    from seminal.adam import Adam
 
     betas = (cfg.adam_beta1, cfg.adam_beta2)
     return Adam(G.parameters(), lr=cfg.lr, betas=betas), Adam(D.parameters(), lr=cfg.lr, betas=betas), None

@@ -1,23 +1,17 @@
-"""Adam and AdaMax (Kingma & Ba, "Adam: A Method for Stochastic Optimization", arXiv:1412.6980).
+"""The optimizers under the import path torch users look for (``seminal.optim.Adam``).
 
-* :class:`Adam` -- Algorithm 1, with the efficient-form ε̂, AMSGrad, AdamW, maximize, the
-  Theorem 4.1 β1 decay and §7.2 temporal averaging as explicit options.
-* :class:`AdaMax` -- Algorithm 2 (§7.1), ε-free by default, with torch/optax's ε-inside-max form.
-* :func:`inverse_sqrt_schedule` -- α_t = α/sqrt(t) as a LambdaLR.
-* :mod:`seminal.optim.reference` -- the float64 paper-literal oracles the fast paths are tested on.
-
-See docs/papers/adam.md for usage, the symbol map, deviations and benchmark figures.
+They live with their paper in :mod:`seminal.adam`; this package only re-exports them.
 """
 
-from seminal.optim.adam import Adam
-from seminal.optim.adamax import AdaMax
-from seminal.optim.reference import (
+from seminal.adam import (
+    AdaMax,
+    Adam,
     adam_reference_step,
     adam_spike_step_ratio,
     adamax_reference_step,
     adamax_worst_step_ratio,
+    inverse_sqrt_schedule,
 )
-from seminal.optim.schedules import inverse_sqrt_schedule
 
 __all__ = [
     "Adam",

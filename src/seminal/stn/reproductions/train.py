@@ -1,0 +1,107 @@
+"""The classification training loop shared by the STN experiments (through seminal.training).
+
+Paper schedule (Appendix A.4 (verify)): SGD, batch 256, learning rate 0.01 divided by 10 every
+50k iterations, 150k iterations, no weight decay or dropout. The loop counts *iterations* like
+the paper and runs whole epochs of a fixed, seeded order until the count is reached (the last
+epoch stops early). Test error is measured after every epoch (reported: the last one; nothing
+is selected on the test split).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import TensorDataset
+
+from seminal.experiments.registry import RunContext
+
+__all__ = ["TrainSettings", "make_optimizer", "evaluate_error", "train_classifier"]
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """How to train one classifier. Defaults: the paper's schedule."""
+
+    iterations: int = 150_000
+    batch_size: int = 256
+    lr: float = 0.01
+    lr_step: int = 50_000
+    optimizer: str = "sgd"  # "sgd" (paper) or "adam" (seminal.adam.Adam; quick presets)
+    momentum: float = 0.0
+
+
+def make_optimizer(settings: TrainSettings, params: Any) -> torch.optim.Optimizer:
+    if settings.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=settings.lr, momentum=settings.momentum)
+    if settings.optimizer == "adam":
+        from seminal.adam import Adam
+
+        return Adam(params, lr=settings.lr)
+    raise ValueError(f"Invalid optimizer: {settings.optimizer!r} (expected 'sgd' or 'adam')")
+
+
+@torch.no_grad()
+def evaluate_error(model: nn.Module, dataset: TensorDataset, device: torch.device, batch_size: int = 1000) -> float:
+    """Test error in percent (argmax of the logits vs the labels)."""
+    was_training = model.training
+    model.eval()
+    images, labels = dataset.tensors
+    wrong = 0
+    for start in range(0, len(labels), batch_size):
+        x = images[start : start + batch_size].to(device)
+        y = labels[start : start + batch_size].to(device)
+        wrong += int((model(x).argmax(dim=1) != y).sum())
+    model.train(was_training)
+    return 100.0 * wrong / max(1, len(labels))
+
+
+def train_classifier(
+    ctx: RunContext,
+    model: nn.Module,
+    train_set: TensorDataset,
+    test_set: TensorDataset,
+    settings: TrainSettings,
+    name: str,
+    checkpoint_every: int = 500,
+) -> dict[str, Any]:
+    """Train ``model`` with cross-entropy for ``settings.iterations`` steps; returns
+    ``{"test_error": %, "history": [...], "iterations": n}``. Resumes from ``checkpoints/<name>.pt``
+    when ``ctx.resume`` is set."""
+    from seminal.training import Trainer
+
+    optimizer = make_optimizer(settings, model.parameters())
+    # Step decay per iteration: lr · 0.1^⌊t / lr_step⌋.
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=max(1, settings.lr_step), gamma=0.1)
+    trainer = Trainer(
+        ctx,
+        modules={"model": model},
+        optimizers={"opt": optimizer},
+        schedulers={"sched": scheduler},
+        name=name,
+        checkpoint_every=checkpoint_every,
+    )
+    net = trainer.module("model")
+    loader = trainer.loader(train_set, batch_size=settings.batch_size, shuffle=True, drop_last=False)
+    batches_per_epoch = max(1, len(loader))
+    num_epochs = max(1, math.ceil(settings.iterations / batches_per_epoch))
+    try:
+        for epoch in trainer.epochs(num_epochs):
+            net.train()
+            for images, labels in trainer.batches(loader, epoch):
+                if trainer.step >= settings.iterations:
+                    break
+                with trainer.autocast():  # mixed precision with --amp on CUDA; no-op otherwise
+                    loss = F.cross_entropy(net(images), labels)
+                trainer.backward_step(loss, "opt")
+                scheduler.step()
+                trainer.log_step(loss=loss)
+            trainer.log_epoch(test_error=evaluate_error(trainer.unwrap("model"), test_set, trainer.device))
+    finally:
+        trainer.close()
+    history = list(trainer.history)
+    return {"test_error": history[-1]["test_error"], "history": history, "iterations": trainer.step}

@@ -1,0 +1,139 @@
+"""The GAN experiments: registration, presets that encode the paper, and generator sharing."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+
+import pytest
+import torch
+
+from seminal.gan.reproductions.common import GANData, obtain_generator, recipe_fingerprint
+from seminal.gan.reproductions.fig3 import interpolate_noise
+from seminal.gan.reproductions.table1 import Table1Config
+from seminal.experiments.registry import RunContext, experiments_for, get_experiment
+from seminal.gan.parzen import SIGMA_GRID
+from seminal.gan.trainer import GANTrainConfig
+
+
+def test_four_experiments_are_registered_with_all_presets() -> None:
+    ids = {e.id for e in experiments_for("gan")}
+    assert {"gan-table1", "gan-fig1", "gan-fig2", "gan-fig3"} <= ids
+    for exp_id in ("gan-table1", "gan-fig1", "gan-fig2", "gan-fig3"):
+        exp = get_experiment(exp_id)
+        for preset in ("full", "quick", "smoke"):
+            cfg = exp.config(preset)
+            if isinstance(cfg, GANTrainConfig):
+                cfg.validate()
+
+
+def test_full_preset_is_the_authors_configuration() -> None:
+    cfg = get_experiment("gan-table1").config("full")
+    assert isinstance(cfg, Table1Config)
+    assert (cfg.batch_size, cfg.k, cfg.update, cfg.g_loss, cfg.optimizer) == (100, 1, "simultaneous", "non_saturating", "sgd")
+    assert (cfg.lr, cfg.lr_decay, cfg.min_lr) == (0.1, 1.000004, 1e-6)
+    assert (cfg.momentum_start, cfg.momentum_final, cfg.momentum_saturate_epoch) == (0.5, 0.7, 250)
+    assert (cfg.noise_dim, cfg.prior, cfg.g_hidden, cfg.g_layers) == (100, "uniform", 1200, 2)
+    assert (cfg.d_units, cfg.d_layers, cfg.d_pieces, cfg.d_input_keep, cfg.d_hidden_keep) == (240, 2, 5, 0.8, 0.5)
+    assert (cfg.g_init_range, cfg.d_init_range) == (0.05, 0.005)
+    assert (cfg.n_train, cfg.n_valid) == (50_000, 10_000)
+    assert (cfg.parzen_samples, cfg.parzen_valid, cfg.parzen_test) == (10_000, 1_000, 10_000)
+    assert len(SIGMA_GRID) == 10
+
+
+def test_figures_share_table1s_recipe_in_quick_and_smoke() -> None:
+    t1 = get_experiment("gan-table1")
+    for preset in ("quick", "smoke"):
+        recipe = t1.config(preset).recipe()
+        assert get_experiment("gan-fig2").config(preset).recipe() == recipe
+        assert get_experiment("gan-fig3").config(preset).recipe() == recipe
+
+
+def test_interpolation_endpoints_and_midpoint() -> None:
+    z1, z2 = torch.zeros(2, 3), torch.ones(2, 3)
+    path = interpolate_noise(z1, z2, 5)
+    assert path.shape == (2, 5, 3)
+    assert torch.equal(path[:, 0], z1) and torch.equal(path[:, -1], z2)
+    assert torch.allclose(path[:, 2], torch.full((2, 3), 0.5))
+    with pytest.raises(ValueError, match=r"Invalid steps: 1 \(expected >= 2\)"):
+        interpolate_noise(z1, z2, 1)
+
+
+def _data() -> GANData:
+    gen = torch.Generator().manual_seed(0)
+    images = torch.rand(100, 784, generator=gen) ** 2
+    return GANData(train=images[:80], train_labels=torch.arange(80) % 10, valid=images[80:], test=images[80:],
+                   test_labels=torch.arange(20) % 10, dataset="mnist", source="synthetic", is_fallback=False, split_note="")
+
+
+def _cfg(**overrides) -> GANTrainConfig:
+    base = dict(epochs=1, batch_size=20, optimizer="adam", lr=2e-4, update="alternating", g_hidden=8, d_units=4,
+                d_pieces=2, n_train=80, sample_every=0)
+    base.update(overrides)
+    return GANTrainConfig(**base)
+
+
+def test_a_sibling_generator_with_the_same_fingerprint_is_reused(tmp_path: Path) -> None:
+    data = _data()
+    first_ctx = RunContext(out_dir=tmp_path / "gan-fig2", seed=0, progress=False)
+    first = obtain_generator(_cfg(), first_ctx, data)
+    assert first.reused_from is None
+    second_ctx = RunContext(out_dir=tmp_path / "gan-fig3", seed=0, progress=False)
+    second = obtain_generator(_cfg(), second_ctx, data)
+    assert second.reused_from == tmp_path / "gan-fig2" / "generator.pt"
+    assert (tmp_path / "gan-fig3" / "generator.pt").is_file()
+    assert any("reused" in n for n in second_ctx.notes)
+    # a different recipe, seed or data source is a different generator: trained anew
+    other = obtain_generator(_cfg(lr=1e-3), RunContext(out_dir=tmp_path / "x", seed=0, progress=False), data)
+    assert other.reused_from is None
+
+
+def test_fingerprint_changes_with_recipe_seed_and_data() -> None:
+    data = _data()
+    ctx0, ctx1 = RunContext(out_dir=Path("a"), seed=0), RunContext(out_dir=Path("a"), seed=1)
+    base = recipe_fingerprint(_cfg(), data, ctx0)
+    assert base == recipe_fingerprint(_cfg(), data, ctx0)
+    assert base != recipe_fingerprint(_cfg(), data, ctx1)
+    assert base != recipe_fingerprint(_cfg(epochs=2), data, ctx0)
+    assert base != recipe_fingerprint(_cfg(), dataclasses.replace(data, source="files: /x"), ctx0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("exp_id", ["gan-fig1", "gan-table1"])
+def test_quick_preset_runs_and_shows_the_claims(exp_id: str, tmp_path: Path) -> None:
+    from seminal.experiments.runner import run_experiment
+
+    record = run_experiment(get_experiment(exp_id), out_dir=tmp_path / exp_id, preset="quick", seed=0, device="cpu", progress=False)
+    assert record.status == "ok"
+    if exp_id == "gan-fig1":
+        assert record.metrics["stage_d_jsd"] < record.metrics["stage_a_jsd"]
+    else:  # quick claims only a labelled, reduced-protocol Parzen number and the other metrics
+        assert record.metrics["parzen_full_protocol"] is False
+        assert math.isfinite(record.metrics["parzen_mean"]) and record.metrics["parzen_stderr"] > 0
+        assert math.isfinite(record.metrics["frechet"]) and 1.0 <= record.metrics["classifier_score"] <= 10.0
+
+
+def test_a_class_sorted_small_dataset_is_split_in_a_fixed_random_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The offline fallback stores its digits class by class: a file-order split would train the
+    # GAN on the low digits only and validate on the high ones.
+    import seminal.data
+    from seminal.data import MNISTData
+    from seminal.gan.reproductions.common import load_gan_data
+
+    labels = torch.arange(10).repeat_interleave(40)  # 400 images, sorted by class
+    images = (labels.reshape(-1, 1, 1) * 20 + torch.zeros(400, 28, 28, dtype=torch.long)).to(torch.uint8)
+    fake = MNISTData(images, labels, images[:50], labels[:50], "mnist", "sorted stand-in", True, "stand-in note")
+    monkeypatch.setattr(seminal.data, "load_mnist", lambda **_: fake)
+    ctx = RunContext(out_dir=tmp_path, seed=0, progress=False)
+    data = load_gan_data(_cfg(n_train=10_000, n_valid=1_000), ctx)
+    assert data.train.shape[0] == 300 and data.valid.shape[0] == 100
+    assert set(data.train_labels.tolist()) == set(range(10))
+    # labels still belong to their images, and train + validation is every image once
+    assert torch.equal(data.train[:, 0] * 255 / 20, data.train_labels.float())
+    seen = torch.cat([data.train[:, 0], data.valid[:, 0]]) * 255 / 20
+    assert torch.equal(seen.round().long().bincount(minlength=10), torch.full((10,), 40))
+    # the order does not depend on the run's seed (the split is part of the data, not the run)
+    again = load_gan_data(_cfg(n_train=10_000, n_valid=1_000), RunContext(out_dir=tmp_path, seed=5, progress=False))
+    assert torch.equal(again.train, data.train)
+    assert any("fixed random order" in n for n in ctx.notes)
