@@ -196,7 +196,7 @@ def _print_comparison(record: Any) -> None:
     for note in record.notes:
         print(f"note: {note}")
     for row in record.comparison:
-        mark = {True: "agrees", False: "DISAGREES", None: ""}[row.agrees]
+        mark = {"agrees": "agrees", "disagrees": "DISAGREES", "inconclusive": "INCONCLUSIVE", "": ""}[row.verdict]
         paper = f"{row.paper:.4g}" if isinstance(row.paper, float) else row.paper
         ours = f"{row.ours:.4g}" if isinstance(row.ours, float) else row.ours
         print(f"  {row.quantity}: paper {paper} | ours {ours} {mark}")

@@ -20,6 +20,7 @@ import torch
 __all__ = [
     "PaperTarget",
     "ComparisonRow",
+    "seed_verdict_row",
     "RunContext",
     "RunResult",
     "Experiment",
@@ -52,6 +53,8 @@ class ComparisonRow:
     """One line of an ours-vs-paper table.
 
     ``agrees`` is True/False when a criterion was checked, None when the row is informational.
+    ``inconclusive`` marks a checked criterion whose outcome differs between seeds (``agrees`` is
+    then None): it is reported as "inconclusive", never as agreement.
     ``comment`` says why we agree or not (e.g. "quick preset: 2 epochs instead of 45").
     """
 
@@ -61,6 +64,48 @@ class ComparisonRow:
     agrees: bool | None = None
     source: str = ""
     comment: str = ""
+    inconclusive: bool = False
+
+    @property
+    def verdict(self) -> str:
+        """"agrees", "disagrees", "inconclusive" or "" (informational row)."""
+        if self.inconclusive:
+            return "inconclusive"
+        return {True: "agrees", False: "disagrees", None: ""}[self.agrees]
+
+
+def seed_verdict_row(
+    quantity: str,
+    paper: float | str,
+    per_seed_values: dict[int, float],
+    per_seed_agrees: dict[int, bool],
+    *,
+    source: str = "",
+    criterion: str = "",
+    fmt: str = "{:.4g}",
+) -> ComparisonRow:
+    """One row judged on several seeds: ours is "median [min, max] over seeds s1,s2,...".
+
+    The row agrees only when the criterion holds on every seed, disagrees when it fails on every
+    seed, and is *inconclusive* otherwise -- a claim that holds for one seed and not another is
+    never reported as agreement.
+    """
+    if not per_seed_values or set(per_seed_values) != set(per_seed_agrees):
+        raise ValueError("per_seed_values and per_seed_agrees must be non-empty and cover the same seeds")
+    values = sorted(per_seed_values.values())
+    n = len(values)
+    median = values[n // 2] if n % 2 else 0.5 * (values[n // 2 - 1] + values[n // 2])
+    seeds = ",".join(str(s) for s in sorted(per_seed_values))
+    ours = f"{fmt.format(median)} [{fmt.format(values[0])}, {fmt.format(values[-1])}] (median [range], seeds {seeds})"
+    held = sum(bool(v) for v in per_seed_agrees.values())
+    if held == n:
+        agrees, inconclusive = True, False
+    elif held == 0:
+        agrees, inconclusive = False, False
+    else:
+        agrees, inconclusive = None, True
+    comment = f"{criterion}; holds on {held}/{n} seeds" if criterion else f"holds on {held}/{n} seeds"
+    return ComparisonRow(quantity, paper, ours, agrees, source, comment, inconclusive)
 
 
 @dataclass

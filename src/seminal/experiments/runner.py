@@ -171,8 +171,8 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _agree_mark(agrees: bool | None) -> str:
-    return {True: "yes", False: "NO", None: "-"}[agrees]
+def _agree_mark(row: ComparisonRow) -> str:
+    return {"agrees": "yes", "disagrees": "NO", "inconclusive": "inconclusive", "": "-"}[row.verdict]
 
 
 def render_run_markdown(record: RunRecord) -> str:
@@ -187,7 +187,7 @@ def render_run_markdown(record: RunRecord) -> str:
         lines += ["", "| quantity | paper | ours | agrees | source | comment |", "|---|---|---|---|---|---|"]
         for row in record.comparison:
             lines.append(
-                f"| {row.quantity} | {_fmt(row.paper)} | {_fmt(row.ours)} | {_agree_mark(row.agrees)} | {row.source} | {row.comment} |"
+                f"| {row.quantity} | {_fmt(row.paper)} | {_fmt(row.ours)} | {_agree_mark(row)} | {row.source} | {row.comment} |"
             )
     if record.figures:
         lines.append("")

@@ -62,8 +62,8 @@ def _record_html(record: RunRecord) -> str:
     if record.comparison:
         rows = ["<tr><th>quantity</th><th>paper</th><th>ours</th><th>agrees</th><th>source</th><th>comment</th></tr>"]
         for row in record.comparison:
-            cls = {True: "yes", False: "no", None: ""}[row.agrees]
-            mark = {True: "yes", False: "no", None: "-"}[row.agrees]
+            cls = {"agrees": "yes", "disagrees": "no", "inconclusive": "inconclusive", "": ""}[row.verdict]
+            mark = {"agrees": "yes", "disagrees": "no", "inconclusive": "inconclusive", "": "-"}[row.verdict]
             rows.append(
                 f"<tr class='{cls}'><td>{_e(row.quantity)}</td><td>{_e(row.paper)}</td><td>{_e(row.ours)}</td>"
                 f"<td>{mark}</td><td>{_e(row.source)}</td><td>{_e(row.comment)}</td></tr>"
