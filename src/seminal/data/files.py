@@ -83,10 +83,10 @@ def _readable_in_place(directory: Path, spec: DatasetSpec) -> bool:
             and all((directory / stem).is_file() for stem in STEMS))
 
 
-def _unpack_one(source: Path, target: Path) -> None:
+def _unpack_one(source: Path, target: Path, rebuild: bool) -> None:
     manifest = target.with_name(target.name + ".source.json")
     record = {"source": str(source.resolve()), "stat": list(_stat_key(source))}
-    if target.is_file() and manifest.is_file():
+    if not rebuild and target.is_file() and manifest.is_file():
         with contextlib.suppress(OSError, ValueError):
             if json.loads(manifest.read_text()) == record:
                 return
@@ -104,7 +104,7 @@ def _unpack_one(source: Path, target: Path) -> None:
 
 
 @contextlib.contextmanager
-def _torchvision_root(directory: Path, spec: DatasetSpec) -> Iterator[Path]:
+def _torchvision_root(directory: Path, spec: DatasetSpec, rebuild: bool = False) -> Iterator[Path]:
     """A root that torchvision's class reads: the folder's own, or an unpacked copy."""
     if _readable_in_place(directory, spec):
         yield directory.parent.parent
@@ -113,15 +113,15 @@ def _torchvision_root(directory: Path, spec: DatasetSpec) -> Iterator[Path]:
     cached = data_cache_dir() / "unpacked" / f"{spec.folder}-{key}"
     try:
         for stem in STEMS:
-            _unpack_one(_source(directory, stem), cached / spec.folder / "raw" / stem)  # type: ignore[arg-type]
-    except PermissionError as exc:  # a read-only cache must not stop the read
+            _unpack_one(_source(directory, stem), cached / spec.folder / "raw" / stem, rebuild)  # type: ignore[arg-type]
+    except OSError as exc:  # a read-only or full cache must not stop the read
         log.warning("cannot unpack %s into %s (%s); using a temporary folder", directory, cached, exc)
     else:
         yield cached
         return
     with tempfile.TemporaryDirectory(prefix="seminal-unpack-") as tmp:
         for stem in STEMS:
-            _unpack_one(_source(directory, stem), Path(tmp) / spec.folder / "raw" / stem)  # type: ignore[arg-type]
+            _unpack_one(_source(directory, stem), Path(tmp) / spec.folder / "raw" / stem, True)  # type: ignore[arg-type]
         yield Path(tmp)
 
 
@@ -176,23 +176,39 @@ _VERIFIED: dict[tuple, DatasetArrays] = {}
 _VERIFIED_MAX = 4
 
 
-def read_dataset_dir_uncached(directory: Path, spec: DatasetSpec) -> DatasetArrays:
-    in_place = _readable_in_place(directory, spec)
-    shown = {stem: (directory / stem if in_place else _source(directory, stem)) for stem in STEMS}
-    if any(path is None for path in shown.values()):
-        missing = [stem for stem, path in shown.items() if path is None]
-        raise DataFileError(directory / missing[0], "file not found")
-    expected = {stem: expected_sha256(spec, stem, directory) for stem in STEMS}
+def _read_root(root: Path, spec: DatasetSpec, shown: dict[str, Path], expected: dict[str, str | None]) -> DatasetArrays:
     arrays: list[torch.Tensor] = []
     verified = True
-    with _torchvision_root(directory, spec) as root:
-        for split, (images_stem, labels_stem) in SPLIT_FILES.items():
-            images, labels = _construct(spec, root, split, shown)  # type: ignore[arg-type]
-            _check_shapes(images, labels, spec.num_train if split == "train" else spec.num_test, shown, split)  # type: ignore[arg-type]
-            verified &= check_content(spec, images_stem, images, expected[images_stem], shown[images_stem])  # type: ignore[arg-type]
-            verified &= check_content(spec, labels_stem, labels.to(torch.uint8), expected[labels_stem], shown[labels_stem])  # type: ignore[arg-type]
-            arrays += [images, labels]
-    if not verified:
+    for split, (images_stem, labels_stem) in SPLIT_FILES.items():
+        images, labels = _construct(spec, root, split, shown)
+        _check_shapes(images, labels, spec.num_train if split == "train" else spec.num_test, shown, split)
+        verified &= check_content(spec, images_stem, images, expected[images_stem], shown[images_stem])
+        verified &= check_content(spec, labels_stem, labels.to(torch.uint8), expected[labels_stem], shown[labels_stem])
+        arrays += [images, labels]
+    return DatasetArrays(*arrays, verified=verified)
+
+
+def read_dataset_dir_uncached(directory: Path, spec: DatasetSpec) -> DatasetArrays:
+    """Read and verify the four files in ``directory`` (no process cache)."""
+    in_place = _readable_in_place(directory, spec)
+    shown: dict[str, Path] = {}
+    for stem in STEMS:
+        path = directory / stem if in_place else _source(directory, stem)
+        if path is None:
+            raise DataFileError(directory / stem, "file not found")
+        shown[stem] = path
+    expected = {stem: expected_sha256(spec, stem, directory) for stem in STEMS}
+    try:
+        with _torchvision_root(directory, spec) as root:
+            arrays = _read_root(root, spec, shown, expected)
+    except DataFileError as exc:
+        if in_place:
+            raise
+        # The unpacked copy is seminal's: rebuild it from the source once before blaming the source.
+        log.warning("%s; unpacking %s again", exc, directory)
+        with _torchvision_root(directory, spec, rebuild=True) as root:
+            arrays = _read_root(root, spec, shown, expected)
+    if not arrays.verified:
         log.warning("%s: the %s content could not be verified (no digest of its decoded arrays is known and no "
                     ".gz with the published md5 is beside it)", directory, spec.name)
-    return DatasetArrays(*arrays, verified=verified)
+    return arrays
