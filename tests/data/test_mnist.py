@@ -90,7 +90,8 @@ def test_download_of_altered_content_is_refused(tmp_path: Path, small_mnist_spec
     assert [p for p in dest.rglob("*") if p.is_file()] == []
 
 
-def test_corrupt_file_in_cache_is_replaced_by_verified_download(tmp_path: Path, small_mnist_spec, served_dataset, monkeypatch) -> None:
+def test_corrupt_file_in_cache_is_replaced_by_verified_download(tmp_path: Path, small_mnist_spec, served_dataset,
+                                                                 monkeypatch) -> None:
     monkeypatch.delenv("SEMINAL_NO_DOWNLOAD")
     monkeypatch.delenv("SEMINAL_DATA_DIR", raising=False)
     monkeypatch.setenv("SEMINAL_CACHE_DIR", str(tmp_path / "cache"))

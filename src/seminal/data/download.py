@@ -71,7 +71,8 @@ def download_dataset(spec: DatasetSpec, root: Path, *, timeout: float = 30.0, pr
             with _download_settings(timeout, progress):
                 _with_sources(spec)(root=str(staging), train=True, download=True)
         except (RuntimeError, urllib.error.URLError, OSError) as exc:
-            raise DownloadError(f"could not download {spec.name} (each .gz is checked against its published md5): {exc}") from exc
+            raise DownloadError(f"could not download {spec.name} (each .gz is checked against its published md5): "
+                                f"{exc}") from exc
         staged = staging / spec.folder / "raw"
         try:
             read_dataset_dir_uncached(staged, spec)

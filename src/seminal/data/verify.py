@@ -74,8 +74,9 @@ def expected_sha256(spec: DatasetSpec, stem: str, directory: Path) -> str | None
         return None
     found = _md5(gz)
     if found != spec.md5[name]:
-        raise DataFileError(gz, f"md5 {found} differs from the published {spec.md5[name]}, and seminal has no digest "
-                                f"of the decoded {spec.name} arrays to check instead: the file is not the published one")
+        raise DataFileError(gz, f"md5 {found} differs from the published {spec.md5[name]}, and seminal has no "
+                                f"digest of the decoded {spec.name} arrays to check instead: the file is not the "
+                                "published one")
     try:
         payload = gzip.decompress(gz.read_bytes())
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:  # pragma: no cover - md5 matched the published file

@@ -11,7 +11,7 @@ __all__ = ["load_source_digits", "distorted_sets"]
 
 
 def load_source_digits(ctx: RunContext):  # -> seminal.data.MNISTData
-    """All of MNIST from :func:`seminal.data.prepare_mnist`; notes the source, and the 5k fallback when that is what we got."""
+    """All of MNIST from :func:`seminal.data.prepare_mnist`; notes the source, and the 5k fallback if used."""
     from seminal.data import prepare_mnist
 
     notes: list[str] = []
