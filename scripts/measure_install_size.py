@@ -16,9 +16,9 @@ import argparse
 import importlib.metadata as md
 import os
 import re
-import tomllib
 from pathlib import Path
 
+import tomllib
 from packaging.requirements import Requirement
 
 REPO = Path(__file__).resolve().parents[1]

@@ -169,3 +169,24 @@ def test_full_mnist_matches_the_published_counts(full_mnist_dir) -> None:
     assert data.train_images.shape == (60000, 28, 28) and data.test_images.shape == (10000, 28, 28)
     assert data.train_labels[:8].tolist() == [5, 0, 4, 1, 9, 2, 1, 3]
     assert not data.is_fallback
+
+
+def test_a_stalled_mirror_times_out_and_the_next_one_serves(tmp_path: Path, small_mnist_spec, capfd) -> None:
+    # torchvision opens URLs without a timeout; seminal bounds it, and --no-progress silences its bar.
+    import dataclasses
+    import socket
+
+    from seminal.data import download_dataset
+
+    stalled = socket.socket()
+    stalled.bind(("127.0.0.1", 0))
+    stalled.listen(8)  # accepts connections, never answers
+    try:
+        mirrors = (f"http://127.0.0.1:{stalled.getsockname()[1]}/", small_mnist_spec.mirrors[1])
+        spec = dataclasses.replace(small_mnist_spec, mirrors=mirrors)
+        raw = download_dataset(spec, tmp_path, timeout=0.5, progress=False)
+    finally:
+        stalled.close()
+    assert sorted(p.name for p in raw.iterdir() if p.suffix == ".gz") == sorted(spec.md5)
+    assert socket.getdefaulttimeout() is None
+    assert "B/s" not in capfd.readouterr().err

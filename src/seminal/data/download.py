@@ -48,14 +48,17 @@ def _download_settings(timeout: float, progress: bool) -> Iterator[None]:
         tv_utils.tqdm = previous_bar
 
 
-def _with_sources(spec: DatasetSpec) -> type:
-    """torchvision's class for ``spec``, with the spec's mirrors and md5s (same folder name)."""
+def _from_mirror(spec: DatasetSpec, mirror: str) -> type:
+    """torchvision's class for ``spec`` with one mirror and the spec's md5s (same folder name)."""
     cls = spec.torchvision_class
-    return type(cls.__name__, (cls,), {"mirrors": list(spec.mirrors), "resources": list(spec.md5.items())})
+    return type(cls.__name__, (cls,), {"mirrors": [mirror], "resources": list(spec.md5.items())})
 
 
 def download_dataset(spec: DatasetSpec, root: Path, *, timeout: float = 30.0, progress: bool = True) -> Path:
     """Download ``spec`` into ``root/<Folder>/raw/`` (the ``.gz`` files and their decompressed twins).
+
+    Mirrors are tried one at a time (torchvision moves to its next mirror on a refused connection
+    but not on a timeout); files a mirror delivered with the right md5 are kept for the next.
 
     Returns:
         The folder holding the verified files.
@@ -67,12 +70,17 @@ def download_dataset(spec: DatasetSpec, root: Path, *, timeout: float = 30.0, pr
     raw.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".download-", dir=raw.parent))
     try:
-        try:
-            with _download_settings(timeout, progress):
-                _with_sources(spec)(root=str(staging), train=True, download=True)
-        except (RuntimeError, urllib.error.URLError, OSError) as exc:
+        failures: list[str] = []
+        for mirror in spec.mirrors:
+            try:
+                with _download_settings(timeout, progress):
+                    _from_mirror(spec, mirror)(root=str(staging), train=True, download=True)
+                break
+            except (RuntimeError, urllib.error.URLError, OSError) as exc:
+                failures.append(f"{mirror}: {' '.join(str(exc).split()) or type(exc).__name__}")
+        else:
             raise DownloadError(f"could not download {spec.name} (each .gz is checked against its published md5): "
-                                f"{exc}") from exc
+                                + "; ".join(failures))
         staged = staging / spec.folder / "raw"
         try:
             read_dataset_dir_uncached(staged, spec)
