@@ -60,11 +60,11 @@ def flat_float(images: torch.Tensor) -> torch.Tensor:
     return images.reshape(images.shape[0], -1).float().div_(255.0)
 
 
-def _check_size(name: str, value: object, *, positive: bool) -> None:
-    if value is None:
+def _check_size(name: str, value: object, *, positive: bool, optional: bool = True) -> None:
+    if value is None and optional:
         return
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int or None, got {value!r}")
+        raise TypeError(f"{name} must be an int{' or None' if optional else ''}, got {value!r}")
     if value < (1 if positive else 0):
         raise ValueError(f"{name} must be {'positive' if positive else 'non-negative'}, got {value}")
 
@@ -128,8 +128,8 @@ def prepare_mnist(
     if validation is not None:
         if not isinstance(validation, tuple) or len(validation) != 2:
             raise TypeError(f"validation must be a (n_train, n_valid) pair or None, got {validation!r}")
-        _check_size("validation n_train", validation[0], positive=True)
-        _check_size("validation n_valid", validation[1], positive=False)
+        _check_size("validation n_train", validation[0], positive=True, optional=False)
+        _check_size("validation n_valid", validation[1], positive=False, optional=False)
         if train_limit is not None:
             raise ValueError("train_limit and validation cannot be combined: the split decides the training images")
     import seminal.data  # through the package, so a substituted loader (a test's stand-in) is used
