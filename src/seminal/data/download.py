@@ -91,3 +91,6 @@ def download_dataset(spec: DatasetSpec, root: Path, *, timeout: float = 30.0, pr
         return raw
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        for folder in (raw, raw.parent):  # a failed download leaves no empty folders behind either
+            with contextlib.suppress(OSError):
+                folder.rmdir()

@@ -206,7 +206,7 @@ def read_dataset_dir_uncached(directory: Path, spec: DatasetSpec) -> DatasetArra
         if in_place:
             raise
         # The unpacked copy is seminal's: rebuild it from the source once before blaming the source.
-        log.warning("%s; unpacking %s again", exc, directory)
+        log.warning("%s; unpacking %s again to tell a damaged copy from a damaged source", exc, directory)
         with _torchvision_root(directory, spec, rebuild=True) as root:
             arrays = _read_root(root, spec, shown, expected)
     if not arrays.verified:
