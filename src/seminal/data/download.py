@@ -1,11 +1,12 @@
 """Verified, atomic downloads through torchvision's dataset classes.
 
-torchvision's ``download()`` tries each mirror, checks each ``.gz`` against its published md5 and
-decompresses it. It writes in place, though, and leaves a half-written or wrong file behind when it
-fails. seminal therefore lets it download into a fresh staging folder beside the destination,
-verifies the decoded content there (:mod:`seminal.data.verify`), and only then moves each file
-into ``<root>/<Folder>/raw/`` with an atomic rename. A failed or interrupted download leaves
-nothing in the destination.
+torchvision's ``download()`` fetches each ``.gz``, checks it against its published md5 and
+decompresses it. It writes in place, though, leaves a half-written or wrong file behind when it
+fails, has no timeout, and moves to its next mirror only on a refused connection. seminal
+therefore offers it one mirror at a time (with a socket timeout), lets it download into a fresh
+staging folder beside the destination, verifies the decoded content there
+(:mod:`seminal.data.verify`), and only then moves each file into ``<root>/<Folder>/raw/`` with an
+atomic rename. A failed or interrupted download leaves nothing in the destination.
 """
 
 from __future__ import annotations
@@ -21,14 +22,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from seminal.data.catalog import DatasetSpec
+from seminal.data.errors import DataFileError, DownloadError
 from seminal.data.files import read_dataset_dir_uncached
-from seminal.data.verify import DataFileError
 
 __all__ = ["DownloadError", "download_dataset"]
-
-
-class DownloadError(RuntimeError):
-    """No mirror delivered the dataset's files with the published checksums."""
 
 
 @contextlib.contextmanager

@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from seminal.data.verify import DataFileError, array_sha256
+from seminal.data.errors import DataFileError
+from seminal.data.verify import array_sha256
 
 __all__ = ["FALLBACK_FILE", "IMAGES_SHA256", "LABELS_SHA256", "FALLBACK_TRAIN_PER_CLASS", "fallback_digits"]
 

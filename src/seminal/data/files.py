@@ -28,8 +28,9 @@ import torch
 from torchvision.datasets.mnist import read_image_file, read_label_file
 
 from seminal.data.catalog import SPLIT_FILES, STEMS, DatasetSpec
+from seminal.data.errors import DataFileError
 from seminal.data.paths import data_cache_dir
-from seminal.data.verify import DataFileError, check_content, expected_sha256
+from seminal.data.verify import check_content, expected_sha256
 from seminal.io import atomic_path, atomic_write_json
 
 __all__ = ["DatasetArrays", "layouts", "find_in_root", "read_dataset_dir"]

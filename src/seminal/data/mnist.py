@@ -34,19 +34,15 @@ from pathlib import Path
 import torch
 
 from seminal.data.catalog import DatasetSpec, get_spec
-from seminal.data.download import DownloadError, download_dataset
+from seminal.data.download import download_dataset
+from seminal.data.errors import DataFileError, DataUnavailableError, DownloadError
 from seminal.data.fallback import FALLBACK_TRAIN_PER_CLASS, fallback_digits
 from seminal.data.files import DatasetArrays, find_in_root, layouts, read_dataset_dir
 from seminal.data.paths import data_cache_dir, downloads_disabled, env_data_dir
-from seminal.data.verify import DataFileError
 
 __all__ = ["MNISTData", "load_mnist", "find_mnist_dir", "load_fallback_mnist", "DataUnavailableError"]
 
 log = logging.getLogger(__name__)
-
-
-class DataUnavailableError(RuntimeError):
-    """The dataset is not on disk, cannot be downloaded, and no fallback applies."""
 
 
 @dataclass(frozen=True)

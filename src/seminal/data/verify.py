@@ -18,10 +18,14 @@ import gzip
 import hashlib
 import zlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 
-from seminal.data.catalog import DatasetSpec
+from seminal.data.errors import DataFileError
+
+if TYPE_CHECKING:
+    from seminal.data.catalog import DatasetSpec
 
 __all__ = ["DataFileError", "array_sha256", "expected_sha256", "check_content", "IDX_HEADER_BYTES"]
 
@@ -29,15 +33,6 @@ __all__ = ["DataFileError", "array_sha256", "expected_sha256", "check_content", 
 IDX_HEADER_BYTES = {"images": 16, "labels": 8}
 
 _CHUNK = 1 << 20
-
-
-class DataFileError(RuntimeError):
-    """A dataset file is missing, truncated, altered or not what it claims to be."""
-
-    def __init__(self, path: Path, problem: str) -> None:
-        super().__init__(f"{path}: {problem}")
-        self.path = path
-        self.problem = problem
 
 
 def array_sha256(array: torch.Tensor) -> str:
