@@ -80,3 +80,15 @@ def test_cli_data_refuses_an_altered_file_naming_it(tmp_path: Path, small_mnist_
     (raw / "train-labels-idx1-ubyte.gz").write_bytes(gzip.compress(altered))
     assert main(["data", "--data-dir", str(tmp_path)]) == 2
     assert "train-labels-idx1-ubyte.gz: decoded labels differ from the published mnist file" in capsys.readouterr().err
+
+
+def test_importing_the_data_errors_imports_neither_torch_nor_torchvision() -> None:
+    # The CLI imports these for every command, `seminal --help` included.
+    import subprocess
+    import sys
+
+    code = ("import sys; from seminal.data import DataFileError, DataUnavailableError, DownloadError; "
+            "print(sorted(m for m in ('torch', 'torchvision') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env={"PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src"), "PATH": "/usr/bin:/bin"})
+    assert done.stdout.strip() == "[]"
