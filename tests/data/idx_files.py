@@ -1,4 +1,4 @@
-"""Small, valid MNIST-format files for tests."""
+"""Small, valid MNIST-format files for tests, and their checksums."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 N_TRAIN, N_TEST = 30, 12
+_HEADER = {"images": 16, "labels": 8}
 
 
 def idx_images(count: int, seed: int) -> bytes:
@@ -22,18 +23,38 @@ def idx_labels(count: int, seed: int) -> bytes:
     return (2049).to_bytes(4, "big") + count.to_bytes(4, "big") + labels.tobytes()
 
 
-def write_dataset(directory: Path) -> dict[str, str]:
-    """Write the four gz files; return their md5s by file name."""
-    directory.mkdir(parents=True, exist_ok=True)
-    payloads = {
-        "train-images-idx3-ubyte.gz": idx_images(N_TRAIN, 1),
-        "train-labels-idx1-ubyte.gz": idx_labels(N_TRAIN, 2),
-        "t10k-images-idx3-ubyte.gz": idx_images(N_TEST, 3),
-        "t10k-labels-idx1-ubyte.gz": idx_labels(N_TEST, 4),
+def payloads() -> dict[str, bytes]:
+    """The decompressed IDX bytes of the small dataset, by file stem."""
+    return {
+        "train-images-idx3-ubyte": idx_images(N_TRAIN, 1),
+        "train-labels-idx1-ubyte": idx_labels(N_TRAIN, 2),
+        "t10k-images-idx3-ubyte": idx_images(N_TEST, 3),
+        "t10k-labels-idx1-ubyte": idx_labels(N_TEST, 4),
     }
+
+
+def content_sha256() -> dict[str, str]:
+    """SHA-256 of each file's decoded array (the bytes after the IDX header), by stem."""
+    return {stem: hashlib.sha256(data[_HEADER["images" if "images" in stem else "labels"]:]).hexdigest()
+            for stem, data in payloads().items()}
+
+
+def write_dataset(directory: Path, *, compressed: bool = True) -> dict[str, str]:
+    """Write the four files (gz, or uncompressed); return the gz md5s by file name."""
+    directory.mkdir(parents=True, exist_ok=True)
     md5 = {}
-    for name, payload in payloads.items():
+    for stem, payload in payloads().items():
         data = gzip.compress(payload, mtime=0)
-        (directory / name).write_bytes(data)
-        md5[name] = hashlib.md5(data).hexdigest()
+        md5[stem + ".gz"] = hashlib.md5(data).hexdigest()
+        if compressed:
+            (directory / (stem + ".gz")).write_bytes(data)
+        else:
+            (directory / stem).write_bytes(payload)
     return md5
+
+
+def alter_one_pixel(payload: bytes, offset: int = 16 + 100) -> bytes:
+    """The same IDX file with one byte after the header changed (header left valid)."""
+    changed = bytearray(payload)
+    changed[offset] = (changed[offset] + 1) % 256
+    return bytes(changed)

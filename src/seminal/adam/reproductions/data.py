@@ -1,8 +1,9 @@
 """MNIST as flat float vectors for the Adam experiments (§6.1, §6.2, §6.4).
 
 Images are scaled to [0, 1] (the paper does not say how it scaled pixels) and flattened to 784
-values. Subsets (quick presets, the grid-search hold-out) are drawn with a fixed permutation so
-every method and every run sees the same images, whatever the run's seed.
+values. Loading and subsets come from the shared preparation, :func:`seminal.data.prepare_mnist`:
+subsets (quick presets, the grid-search hold-out) are drawn with a fixed permutation so every
+method and every run sees the same images, whatever the run's seed.
 """
 
 from __future__ import annotations
@@ -12,12 +13,10 @@ from dataclasses import dataclass
 import torch
 from torch.utils.data import TensorDataset
 
+from seminal.data.prepare import SUBSET_SEED, flat_float, holdout_split, prepare_mnist
 from seminal.experiments.registry import RunContext
 
-__all__ = ["FlatMNIST", "load_flat_mnist", "split_holdout"]
-
-#: Seed of the permutation that picks subsets; fixed so subsets do not depend on the run's seed.
-SUBSET_SEED = 1412_6980
+__all__ = ["FlatMNIST", "load_flat_mnist", "split_holdout", "SUBSET_SEED"]
 
 
 @dataclass(frozen=True)
@@ -33,13 +32,6 @@ class FlatMNIST:
 
     def train_dataset(self) -> TensorDataset:
         return TensorDataset(self.train_x, self.train_y)
-
-
-def _subset(images: torch.Tensor, labels: torch.Tensor, limit: int | None) -> tuple[torch.Tensor, torch.Tensor]:
-    if limit is None or limit >= len(labels):
-        return images, labels
-    order = torch.randperm(len(labels), generator=torch.Generator().manual_seed(SUBSET_SEED))[:limit]
-    return images[order], labels[order]
 
 
 def _synthetic(num_train: int, num_test: int, seed: int) -> tuple[torch.Tensor, ...]:
@@ -71,15 +63,11 @@ def load_flat_mnist(ctx: RunContext, *, train_limit: int | None, test_limit: int
         return FlatMNIST(train_x, train_y, test_x, test_y,
                          f"synthetic digits ({len(train_y):,} train), not MNIST", False)
 
-    from seminal.data import load_mnist
-
-    data = load_mnist(dataset=ctx.dataset, data_dir=ctx.data_dir, progress=ctx.progress)
-    if data.is_fallback:
-        ctx.note(data.note)
-    train_images, train_y = _subset(data.train_images, data.train_labels, train_limit)
-    test_images, test_y = _subset(data.test_images, data.test_labels, test_limit)
-    train_x = train_images.reshape(len(train_y), -1).float().div_(255.0)
-    test_x = test_images.reshape(len(test_y), -1).float().div_(255.0)
+    prepared = prepare_mnist(dataset=ctx.dataset, data_dir=ctx.data_dir, progress=ctx.progress, note=ctx.note,
+                             train_limit=train_limit, test_limit=test_limit)
+    data = prepared.data
+    train_y, test_y = prepared.train_labels, prepared.test_labels
+    train_x, test_x = flat_float(prepared.train_images), flat_float(prepared.test_images)
     kind = "5k-digit offline fallback" if data.is_fallback else f"{data.dataset} ({data.source})"
     return FlatMNIST(train_x, train_y, test_x, test_y,
                      f"{kind}, {len(train_y):,} training images", data.is_fallback)
@@ -92,8 +80,5 @@ def split_holdout(images: torch.Tensor, labels: torch.Tensor, holdout: int) -> t
     part is what the reported curves train on, so the chosen rates are not tuned on the run
     they are reported for.
     """
-    if not 0 < holdout < len(labels):
-        raise ValueError(f"Invalid grid_holdout: {holdout} (expected 0 < grid_holdout < {len(labels)})")
-    order = torch.randperm(len(labels), generator=torch.Generator().manual_seed(SUBSET_SEED + 1))
-    held, main = order[:holdout], order[holdout:]
+    main, held = holdout_split(len(labels), holdout, name="grid_holdout")
     return TensorDataset(images[main], labels[main]), TensorDataset(images[held], labels[held])

@@ -1,11 +1,12 @@
 """What the MNIST GAN experiments share: the data splits and one trained generator.
 
-Data (authors' configuration): train = the first ``n_train`` training images, validation = the
-next ``n_valid``, pixels / 255. When fewer images exist (the 5,000-digit offline fallback has
-4,000 training images) the images are first put in a fixed random order (seed 0; the fallback is
-stored class by class, so its first 3,000 images hold only the digits 0-7 and a split in file
-order leaves 8 and 9 out of the GAN's training set), then the last quarter, at most ``n_valid``,
-becomes the validation set and the rest trains the GAN; this is recorded as a note.
+Data (authors' configuration, cut by the shared :func:`seminal.data.prepare_mnist`): train = the
+first ``n_train`` training images, validation = the next ``n_valid``, pixels / 255. When fewer
+images exist (the 5,000-digit offline fallback has 4,000 training images) the images are first put
+in a fixed random order (seed 0; the fallback is stored class by class, so its first 3,000 images
+hold only the digits 0-7 and a split in file order leaves 8 and 9 out of the GAN's training set),
+then the last quarter, at most ``n_valid``, becomes the validation set and the rest trains the
+GAN; this is recorded as a note.
 
 Generator sharing: gan-table1, gan-fig2 and gan-fig3 all need a trained G with the same recipe.
 Each writes ``generator.pt`` into its run directory with a *fingerprint* (the recipe, the data's
@@ -26,6 +27,7 @@ from typing import Any
 
 import torch
 
+from seminal.data.prepare import SHUFFLED_SPLIT_SEED, flat_float, prepare_mnist
 from seminal.experiments.registry import RunContext
 from seminal.gan.checkpoint import GENERATOR_FILE, GeneratorFile, GeneratorFileError, load_generator
 from seminal.gan.trainer import GANTrainConfig, train_gan
@@ -34,7 +36,7 @@ from seminal.io import atomic_write_bytes
 __all__ = ["GANData", "load_gan_data", "recipe_fingerprint", "obtain_generator", "ObtainedGenerator"]
 
 #: Seed of the fixed image order used when the data is too small for the authors' split.
-FALLBACK_SPLIT_SEED = 0
+FALLBACK_SPLIT_SEED = SHUFFLED_SPLIT_SEED
 
 
 @dataclass(frozen=True)
@@ -53,36 +55,15 @@ class GANData:
 
 
 def load_gan_data(cfg: GANTrainConfig, ctx: RunContext) -> GANData:
-    """Load MNIST via :func:`seminal.data.load_mnist` and cut the authors' train/validation split."""
-    from seminal.data import load_mnist
-
-    data = load_mnist(dataset=ctx.dataset, data_dir=ctx.data_dir)
-    if data.is_fallback:
-        ctx.note(data.note)
-    images = data.train_images.reshape(-1, 784).float() / 255.0
-    labels = data.train_labels
-    total = images.shape[0]
-    if total > cfg.n_train:
-        n_train, n_valid = cfg.n_train, min(cfg.n_valid, total - cfg.n_train)
-        split_note = f"train = training images 0-{n_train - 1}, validation = {n_train}-{n_train + n_valid - 1}"
-    else:
-        # Fixed order (independent of the run's seed): a file-order split of class-sorted data
-        # (the fallback) would train the GAN on some digits only.
-        order = torch.randperm(total, generator=torch.Generator().manual_seed(FALLBACK_SPLIT_SEED))
-        images, labels = images[order], labels[order]
-        n_valid = max(1, min(cfg.n_valid, total // 4))
-        n_train = total - n_valid
-        split_note = (
-            f"only {total} training images available (config asks n_train={cfg.n_train}): "
-            f"in a fixed random order (seed {FALLBACK_SPLIT_SEED}), GAN trained on the first {n_train}, "
-            f"validation = the last {n_valid}"
-        )
-        ctx.note(split_note)
+    """Load MNIST via :func:`seminal.data.prepare_mnist` with the authors' train/validation split."""
+    prepared = prepare_mnist(dataset=ctx.dataset, data_dir=ctx.data_dir, progress=ctx.progress, note=ctx.note,
+                             validation=(cfg.n_train, cfg.n_valid))
+    data = prepared.data
     return GANData(
-        train=images[:n_train], train_labels=labels[:n_train],
-        valid=images[n_train : n_train + n_valid],
-        test=data.test_images.reshape(-1, 784).float() / 255.0, test_labels=data.test_labels,
-        dataset=data.dataset, source=data.source, is_fallback=data.is_fallback, split_note=split_note,
+        train=flat_float(prepared.train_images), train_labels=prepared.train_labels,
+        valid=flat_float(prepared.valid_images),
+        test=flat_float(prepared.test_images), test_labels=prepared.test_labels,
+        dataset=data.dataset, source=data.source, is_fallback=data.is_fallback, split_note=prepared.split_note,
     )
 
 

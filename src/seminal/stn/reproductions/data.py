@@ -11,13 +11,13 @@ __all__ = ["load_source_digits", "distorted_sets"]
 
 
 def load_source_digits(ctx: RunContext):  # -> seminal.data.MNISTData
-    """MNIST from :func:`seminal.data.load_mnist`; notes the 5k fallback when that is what we got."""
-    from seminal.data import load_mnist
+    """All of MNIST from :func:`seminal.data.prepare_mnist`; notes the source, and the 5k fallback if used."""
+    from seminal.data import prepare_mnist
 
-    data = load_mnist(dataset=ctx.dataset, data_dir=ctx.data_dir, progress=ctx.progress)
-    ctx.note(f"Source digits: {data.source}.")
-    if data.is_fallback:
-        ctx.note(data.note)
+    notes: list[str] = []
+    data = prepare_mnist(dataset=ctx.dataset, data_dir=ctx.data_dir, progress=ctx.progress, note=notes.append).data
+    for text in (f"Source digits: {data.source}.", *notes):
+        ctx.note(text)
     return data
 
 
