@@ -75,17 +75,18 @@ class Claim:
         return entry
 
 
-def claim_from_row(row: ComparisonRow, *, detail: str, figure: str = "") -> Claim:
+def claim_from_row(row: ComparisonRow, *, detail: str, figure: str = "", measured_prefix: str = "") -> Claim:
     """A claim judged by a (multi-seed) row, e.g. one from :func:`~seminal.experiments.registry.seed_verdict_row`.
 
     agrees -> "holds", disagrees -> "does not hold", inconclusive -> "inconclusive". An
-    informational row (no criterion) is refused: a claim needs a verdict.
+    informational row (no criterion) is refused: a claim needs a verdict. ``measured_prefix`` says
+    what the row's ``ours`` is (e.g. "ST minus no ST, pp: ").
     """
     verdict = {"agrees": "holds", "disagrees": "does not hold", "inconclusive": "inconclusive"}.get(row.verdict)
     if verdict is None:
         raise ValueError(f"row {row.quantity!r} has no verdict (agrees is None and it is not inconclusive)")
     detail = f"{detail}; {row.comment}" if row.comment else detail
-    return Claim(row.quantity, str(row.paper), str(row.ours), verdict, detail, row.source, figure)
+    return Claim(row.quantity, str(row.paper), f"{measured_prefix}{row.ours}", verdict, detail, row.source, figure)
 
 
 def claims_metrics(claims: list[Claim]) -> list[dict[str, Any]]:
