@@ -23,13 +23,14 @@ def _fake_digits(n_train: int = 96, n_test: int = 48) -> SimpleNamespace:
                            is_fallback=False)
 
 
-def _errors(with_st: list[float], without: list[float], angles: int = 3) -> dict:
-    """Per-seed constant error curves: ST-CNN/tutorial get ``with_st[s]``, CNN/no-ST ``without[s]``."""
+def _errors(with_st: list[float], without: list[float]) -> dict:
+    """Per-seed straight error curves over 0°, 45°, 90° growing by ``with_st[s]`` (ST-CNN, tutorial)
+    and ``without[s]`` (CNN, tutorial without ST) percentage points, on top of different levels."""
     errors = {key: {} for key in notes.MODELS}
     for seed, (a, b) in enumerate(zip(with_st, without)):
         for st_key, plain_key in notes.PAIRS:
-            errors[st_key][seed] = [a] * angles
-            errors[plain_key][seed] = [b] * angles
+            errors[st_key][seed] = [30.0, 30.0 + a / 2, 30.0 + a]  # a higher level: the level is not judged
+            errors[plain_key][seed] = [10.0, 10.0 + b / 2, 10.0 + b]
     return {"errors": errors, "train_count": 10, "test_count": 10}
 
 
@@ -38,13 +39,29 @@ def _errors(with_st: list[float], without: list[float], angles: int = 3) -> dict
     ([5.0, 2.0], [3.0, 4.0], "inconclusive"),
     ([5.0, 6.0], [3.0, 4.0], "does not hold"),
 ])
-def test_rotation_verdict_is_judged_per_seed(with_st, without, verdict) -> None:
+def test_rotation_verdict_is_judged_per_seed_on_error_growth(with_st, without, verdict) -> None:
     cfg = notes.NotesSTNConfig(seeds=[0, 1], angles=[0.0, 45.0, 90.0])
     claims = notes._rotation_claims(_errors(with_st, without), cfg)
     assert [c.verdict for c in claims] == [verdict, verdict]
     diff = sorted(a - b for a, b in zip(with_st, without))
-    assert claims[0].measured.startswith("mean error over the angles, with minus without ST (pp): ")
+    assert claims[0].measured.startswith("error growth 0° to 90°, with minus without ST (pp): ")
     assert f"[{diff[0]:+.2f}, {diff[-1]:+.2f}]" in claims[0].measured
+    level = 30.0 + sum(with_st) / len(with_st) / 2  # the mean of each straight curve is its midpoint
+    assert f"same CNN + affine ST {level:.1f} %" in claims[0].detail  # the level is reported beside the verdict
+
+
+def test_error_growth_is_the_fitted_rise() -> None:
+    assert notes.error_growth([10.0, 12.0, 14.0], [0.0, 45.0, 90.0]) == pytest.approx(4.0)
+    assert notes.error_growth([10.0, 20.0, 10.0], [0.0, 45.0, 90.0]) == pytest.approx(0.0, abs=1e-12)
+    assert notes.error_growth([5.0], [0.0]) == 0.0
+
+
+def test_pairs_share_their_classifier_start() -> None:
+    torch.manual_seed(3)
+    cnn = notes.build_model("CNN", 8000)
+    torch.manual_seed(3)
+    st_cnn = notes.build_model("ST-CNN Aff", 8000)
+    assert all(torch.equal(a, b) for a, b in zip(cnn.state_dict().values(), st_cnn.classifier.state_dict().values()))
 
 
 def test_affine_is_a_special_case_of_projective_and_tps() -> None:

@@ -4,9 +4,10 @@ Jaderberg et al., "Spatial Transformer Networks", NeurIPS 2015, arXiv:1506.02025
 
 1. Rotation robustness (notes: the ST "mitigates" the CNN's sensitivity to rotation). Four
    classifiers are trained briefly on rotated digits (the paper's R set, φ ~ U[−90°, 90°], §4.1)
-   and tested on upright test digits rotated by fixed angles 0°..90°: the Table 1 CNN and ST-CNN
-   (affine) at a small parameter budget, and the seed's tutorial network with its ST and with its
-   ST frozen at the identity (the same classifier without a working ST). Judged per seed with
+   and tested on upright test digits rotated by fixed angles 0°..90°: the Table 1 CNN at a small
+   parameter budget alone and behind an affine ST (the ST-CNN localisation net), and the seed's
+   tutorial network with its ST and with its ST frozen at the identity. Each pair starts from the
+   same classifier weights and sees the same minibatches. Judged per seed with
    :func:`~seminal.experiments.registry.seed_verdict_row`: a claim that holds on some seeds and
    not on others is inconclusive.
 2. Affine only (notes): the paper's grid generator is any differentiable parametrised sampling
@@ -19,7 +20,8 @@ Jaderberg et al., "Spatial Transformer Networks", NeurIPS 2015, arXiv:1506.02025
 
 Deviations (quick and full): classifiers are far smaller and trained far shorter than the
 paper's (~400k parameters, 150k SGD iterations): Adam, ``iterations`` steps of ``batch_size``;
-the CNN/ST-CNN parameter budget is ``param_budget``.
+``param_budget`` sets the CNN's width, and the ST-CNN is that CNN plus the ST (Table 1 instead
+matches the total parameter count).
 """
 
 from __future__ import annotations
@@ -50,9 +52,11 @@ from seminal.stn.grids import (
     tps_control_points,
     tps_grid,
 )
-from seminal.stn.models import TutorialNet, build_table1_model
+from seminal.stn.localization import cnn_localization
+from seminal.stn.models import STClassifier, TutorialNet, build_table1_model
 from seminal.stn.reproductions.data import distorted_sets, load_source_digits
 from seminal.stn.sampling import reference_sample, sample_grid
+from seminal.stn.transformer import SpatialTransformer
 
 __all__ = [
     "EXPERIMENT",
@@ -76,7 +80,7 @@ PAPER = "Jaderberg et al. 2015"
 #: Model key -> legend label. "tutorial (ST frozen)" is TutorialNet with its ST held at the identity.
 MODELS: dict[str, str] = {
     "CNN": "CNN",
-    "ST-CNN Aff": "ST-CNN (affine)",
+    "ST-CNN Aff": "same CNN + affine ST",
     "tutorial": "tutorial net with ST",
     "tutorial-no-st": "tutorial net, ST frozen at identity",
 }
@@ -125,9 +129,21 @@ def _validate(cfg: NotesSTNConfig) -> None:
 # 1. rotation robustness
 # ---------------------------------------------------------------------------------------------
 def build_model(key: str, param_budget: int) -> nn.Module:
-    """One of :data:`MODELS` for 28×28 digits; "tutorial-no-st" has its ST's parameters frozen."""
+    """One of :data:`MODELS` for 28×28 digits.
+
+    "CNN" is Table 1's CNN with the width that fits ``param_budget``; "ST-CNN Aff" is that same
+    CNN (same width, and the same initial weights when built after the same ``torch.manual_seed``)
+    behind an affine ST with the ST-CNN localisation net. Deviation: Table 1 matches the *total*
+    parameter count instead, which at a budget of a few thousand would leave the ST-CNN's
+    classifier one channel wide -- a comparison of classifier widths, not of the ST.
+    "tutorial-no-st" is the tutorial net with its ST's parameters frozen at the identity.
+    """
     if key in ("CNN", "ST-CNN Aff"):
-        return build_table1_model(key, (DIGIT, DIGIT), param_budget=param_budget)
+        cnn = build_table1_model("CNN", (DIGIT, DIGIT), param_budget=param_budget)
+        if key == "CNN":
+            return cnn
+        localization, features = cnn_localization(1, (DIGIT, DIGIT))
+        return STClassifier(SpatialTransformer(localization, features, "affine"), cnn)
     if key == "tutorial":
         return TutorialNet()
     if key == "tutorial-no-st":
@@ -198,10 +214,12 @@ def rotation_experiment(cfg: NotesSTNConfig, data: Any) -> dict[str, Any]:
     for seed in cfg.seeds:
         train_set, _ = distorted_sets(data, "R", train_seed=seed, train_count=cfg.train_count, test_count=1)
         train_set = TensorDataset(train_set.tensors[0], train_set.tensors[1].long())
-        for k, key in enumerate(MODELS):
-            torch.manual_seed(1000 * seed + k)
+        for key in MODELS:
+            # Paired design: both models of a pair start from the same classifier weights and see
+            # the same minibatches, so the difference between them is the ST.
+            torch.manual_seed(1000 * seed)
             model = build_model(key, cfg.param_budget)
-            final_loss[key][seed] = train_briefly(model, train_set, cfg, seed=1000 * seed + k)
+            final_loss[key][seed] = train_briefly(model, train_set, cfg, seed=1000 * seed)
             errors[key][seed] = rotation_sweep(model, test_images, test_labels, cfg.angles)
     return {"errors": errors, "final_loss": final_loss, "test_count": n_test,
             "train_count": len(train_set.tensors[1])}
@@ -318,7 +336,7 @@ def _rotation_figure(result: dict[str, Any], cfg: NotesSTNConfig) -> Any:
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=8)
     axes[0].set_ylabel("test error (%)")
-    axes[0].set_title("Table 1 CNN vs ST-CNN")
+    axes[0].set_title(f"Table 1 CNN ({cfg.param_budget:,}-parameter budget): with vs without an affine ST")
     axes[1].set_title("seed's tutorial net: with vs without ST")
     fig.suptitle(f"trained on rotated digits (R, ±90°), {cfg.iterations} Adam steps × {cfg.batch_size}; "
                  f"thin lines: seeds {', '.join(map(str, cfg.seeds))}")
@@ -346,26 +364,42 @@ def _panel_figure(panel: dict[str, torch.Tensor]) -> Any:
 # ---------------------------------------------------------------------------------------------
 # the claims
 # ---------------------------------------------------------------------------------------------
+def error_growth(errors: list[float], angles: list[float]) -> float:
+    """How much the test error grows over the rotation sweep: the least-squares slope of error
+    against angle times the sweep's span (percentage points from the first to the last angle)."""
+    if len(angles) < 2:
+        return 0.0
+    slope = float(np.polyfit(np.asarray(angles, dtype=np.float64), np.asarray(errors, dtype=np.float64), 1)[0])
+    return slope * (max(angles) - min(angles))
+
+
 def _rotation_claims(result: dict[str, Any], cfg: NotesSTNConfig) -> list[Claim]:
+    """Per pair: is the error's growth with the rotation angle smaller with the ST, on every seed?
+
+    Sensitivity to rotation is read as the growth of the error over the sweep
+    (:func:`error_growth`), not its level; the mean error of both models is given beside it.
+    """
     claims = []
     labels = {("ST-CNN Aff", "CNN"): "Table 1 CNN", ("tutorial", "tutorial-no-st"): "seed's tutorial net"}
+    span = f"{min(cfg.angles):g}° to {max(cfg.angles):g}°"
     for with_st, without in PAIRS:
-        diff = {s: float(np.mean(result["errors"][with_st][s]) - np.mean(result["errors"][without][s])) for s in cfg.seeds}
+        errors = result["errors"]
+        diff = {s: error_growth(errors[with_st][s], cfg.angles) - error_growth(errors[without][s], cfg.angles)
+                for s in cfg.seeds}
         row = seed_verdict_row(
             f"Adding an ST makes the {labels[(with_st, without)]} less sensitive to rotated inputs",
             "§4.1 Table 1 (R: rotated ±90°): CNN 1.2 %, ST-CNN Aff 0.7 % test error (150k iterations, ~400k params)",
             diff, {s: d < 0.0 for s, d in diff.items()},
             source="§4.1, Table 1", fmt="{:+.2f}",
-            criterion=("criterion: mean test error over rotations " + "/".join(f"{a:g}" for a in cfg.angles)
-                       + "° with the ST minus without it < 0 (percentage points); ours is that difference"),
+            criterion=f"criterion: the error grows less from {span} with the ST than without it (fitted growth, pp)",
         )
-        means = {k: float(np.mean([np.mean(result["errors"][k][s]) for s in cfg.seeds])) for k in (with_st, without)}
-        detail = (f"{MODELS[with_st]} {means[with_st]:.1f} % vs {MODELS[without]} {means[without]:.1f} % "
-                  f"(mean over angles and seeds) after only {cfg.iterations} Adam steps of {cfg.batch_size} on "
-                  f"{result['train_count']} rotated digits, tested on {result['test_count']}; the paper's gain is "
-                  "measured after 150k iterations")
+        means = {k: float(np.mean([np.mean(errors[k][s]) for s in cfg.seeds])) for k in (with_st, without)}
+        detail = (f"mean error over the angles and seeds: {MODELS[with_st]} {means[with_st]:.1f} %, {MODELS[without]} "
+                  f"{means[without]:.1f} %; after {cfg.iterations} Adam steps of {cfg.batch_size} on "
+                  f"{result['train_count']} rotated digits, tested on {result['test_count']}. This is what such a short "
+                  "training shows; it does not test the paper's result after 150k iterations of ~400k-parameter models")
         claims.append(claim_from_row(row, detail=detail, figure="stn_rotation",
-                                     measured_prefix="mean error over the angles, with minus without ST (pp): "))
+                                     measured_prefix=f"error growth {span}, with minus without ST (pp): "))
     return claims
 
 
@@ -428,6 +462,8 @@ def run(cfg: NotesSTNConfig, ctx: RunContext) -> RunResult:
         "test_error_by_angle": {key: {str(s): [round(e, 3) for e in errs] for s, errs in per_seed.items()}
                                 for key, per_seed in errors.items()},
         "mean_test_error": {key: {str(s): float(np.mean(errs)) for s, errs in per_seed.items()} for key, per_seed in errors.items()},
+        "error_growth": {key: {str(s): error_growth(errs, cfg.angles) for s, errs in per_seed.items()}
+                         for key, per_seed in errors.items()},
         "final_train_loss": {key: {str(s): v for s, v in per_seed.items()} for key, per_seed in rotation["final_loss"].items()},
         "affine_special_cases": special,
         "identity_start_max_gap": identity_gap,
