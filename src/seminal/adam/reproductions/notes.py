@@ -549,7 +549,7 @@ def _claims(cfg: NotesAdamConfig, sums: dict[str, Any], drift: dict[str, Any], r
     idx_small = int(np.argmin(sweep["sigma"]))
     rel_uncentred = float(np.abs(sweep["vhat"] / sweep["uncentred"] - 1.0).max())
     claims.append(Claim(
-        "The second-moment estimate measures the variance of the gradient",
+        "Adam's v_t is an estimate of the gradient's variance",
         "Algorithm 1: v_t is the 'biased second raw moment estimate'; §3: E[v̂_t] = E[g_t²] (uncentred)",
         f"g ~ N({cfg.grad_mean:g}, σ²): v̂ within {100 * rel_uncentred:.1f} % of μ² + σ² for every σ; "
         f"at σ = {sweep['sigma'][idx_small]:g}: v̂ = {sweep['vhat'][idx_small]:.3f}, Var = {sweep['variance'][idx_small]:.3f}",

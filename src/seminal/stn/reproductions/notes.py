@@ -407,7 +407,7 @@ def _claims(cfg: NotesSTNConfig, rotation: dict[str, Any], special: dict[str, fl
             sampler: dict[str, float]) -> list[Claim]:
     claims = _rotation_claims(rotation, cfg)
     claims.append(Claim(
-        "The transform an ST applies is an affine map whose matrix the network learns",
+        "STs warp their input with a learned 2×3 affine matrix, and only that",
         "§3.2: T_θ can be any parametrised transform differentiable in θ: attention (eq. 2), affine (eq. 1), plane "
         "projective, piecewise affine, thin plate spline; Table 1 compares Aff / Proj / TPS (e.g. R: 0.7 / 0.8 / 0.7 %)",
         f"affine as a special case: projective grid with last row (0, 0, 1) differs by {special['projective_vs_affine']:.1e}, "
@@ -432,7 +432,7 @@ def _claims(cfg: NotesSTNConfig, rotation: dict[str, Any], special: dict[str, fl
         "§3.3", ""))
     same_warp = sampler["multichannel_vs_per_channel"] < 1e-12
     claims.append(Claim(
-        "An ST is a pre-processing step placed at the network's input (first layer)",
+        "An ST belongs in front of the network: it transforms the raw image before the CNN sees it",
         "§3.4: STs can be inserted anywhere in a CNN, at any depth, in series or in parallel, and act on feature maps "
         "(one warp for every channel, eq. 3); SVHN's ST-CNN Multi puts one before each of the first four conv layers (§4.2)",
         f"10-channel feature map warped at once vs channel by channel: max gap {sampler['multichannel_vs_per_channel']:.1e}",
