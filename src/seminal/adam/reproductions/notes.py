@@ -536,7 +536,7 @@ def _claims(cfg: NotesAdamConfig, sums: dict[str, Any], drift: dict[str, Any], r
     worst = max(spikes["oracle"])
     oracle_ok = max(abs(a - b) for a, b in zip(spikes["oracle"], spikes["closed_form"])) < 1e-12
     claims.append(Claim(
-        "The step magnitude never exceeds α",
+        "Read as a bound: no step is ever larger than α in magnitude",
         "§2.1: |Δ_t| ≤ α(1 − β1)/√(1 − β2) when (1 − β1) > √(1 − β2), else |Δ_t| ≤ α",
         f"sparse gradient (zeros, then one spike at t = {spikes['steps'][spikes['oracle'].index(worst)]}): "
         f"|Δ_t|/α = {worst:.4f} (oracle{' = closed form' if oracle_ok else ', closed form differs'}); "
