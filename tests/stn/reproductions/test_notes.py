@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from seminal.experiments.registry import RunContext
+from seminal.stn.distortions import rotation_scale_theta
 from seminal.stn.reproductions import notes
 
 
@@ -96,12 +97,35 @@ def test_smoke_run_on_synthetic_digits(tmp_path: Path, monkeypatch: pytest.Monke
     cfg = notes.smoke()
     result = notes.run(cfg, RunContext(out_dir=tmp_path, progress=False))
     claims = result.metrics["notes_claims"]
-    assert len(claims) == 6 and len(result.comparison) == 6
-    assert [c["verdict"] for c in claims[2:]] == ["does not hold", "holds", "holds", "holds approximately"]
-    assert all(c["verdict"] in ("holds", "inconclusive", "does not hold") for c in claims[:2])
+    assert len(claims) == 8 and len(result.comparison) == 8
+    assert [c["verdict"] for c in claims[4:]] == ["does not hold", "holds", "holds", "holds approximately"]
+    assert all(c["verdict"] in ("holds", "inconclusive", "does not hold") for c in claims[:4])
+    assert set(result.metrics["undone_rotation"]) == {"ST-CNN Aff", "tutorial"}
     assert set(result.metrics["test_error_by_angle"]) == set(notes.MODELS)
     assert all(len(v) == len(cfg.angles) for per in result.metrics["test_error_by_angle"].values() for v in per.values())
     assert sorted(Path(f).stem for f in result.figures) == ["stn_rotation", "stn_transforms"]
+
+
+class _RotationUndoer(torch.nn.Module):
+    """A stand-in ST model whose θ undoes a known fraction of each angle, called in sweep order."""
+
+    def __init__(self, angles: list[float], fraction: float) -> None:
+        super().__init__()
+        self.angles, self.fraction, self.calls = angles, fraction, 0
+
+    def transform(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        n = x.shape[0]
+        angle = torch.full((n,), self.fraction * self.angles[self.calls], dtype=torch.float64)
+        self.calls += 1
+        inverse = rotation_scale_theta(-angle, torch.ones(n, dtype=torch.float64), torch.zeros(n, 2, dtype=torch.float64), 28)
+        return x, inverse.reshape(n, 6).float()
+
+
+@pytest.mark.parametrize("fraction", [0.0, 0.5, 1.0])
+def test_undone_rotation_measures_the_fraction_removed(fraction: float) -> None:
+    angles = [0.0, 30.0, 60.0, 90.0]
+    digits = _fake_digits().test_images[:4]
+    assert notes.undone_rotation(_RotationUndoer(angles, fraction), digits, angles) == pytest.approx(fraction, abs=1e-5)
 
 
 def test_bad_config_is_refused() -> None:
