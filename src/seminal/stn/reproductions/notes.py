@@ -432,8 +432,12 @@ def _rotation_claims(result: dict[str, Any], cfg: NotesSTNConfig) -> list[Claim]
             criterion=f"criterion: the error grows less from {span} with the ST than without it (fitted growth, pp)",
         )
         means = {k: float(np.mean([np.mean(errors[k][s]) for s in cfg.seeds])) for k in (with_st, without)}
+        undone = result.get("undone_rotation", {}).get(with_st, {})
+        mechanism = (f"; its ST removes {float(np.median(list(undone.values()))):.2f} of the applied rotation (median over "
+                     "seeds; 1 = upright output), so a difference here is not the ST undoing the rotation"
+                     if undone and max(undone.values()) < CANONICAL_FRACTION else "")
         detail = (f"mean error over the angles and seeds: {MODELS[with_st]} {means[with_st]:.1f} %, {MODELS[without]} "
-                  f"{means[without]:.1f} %; after {cfg.iterations} Adam steps of {cfg.batch_size} on "
+                  f"{means[without]:.1f} %{mechanism}; after {cfg.iterations} Adam steps of {cfg.batch_size} on "
                   f"{result['train_count']} rotated digits, tested on {result['test_count']}. This is what such a short "
                   "training shows; it does not test the paper's result after 150k iterations of ~400k-parameter models")
         claims.append(claim_from_row(row, detail=detail, figure="stn_rotation",
