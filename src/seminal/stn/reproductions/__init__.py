@@ -11,3 +11,5 @@ from seminal.stn.reproductions import compare, table1
 
 for _experiment in (table1.EXPERIMENT, compare.EXPERIMENT):
     register(_experiment)
+from seminal.stn.reproductions import notes  # noqa: E402  (notes-stn: the study notes, checked)
+register(notes.EXPERIMENT)
