@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import torch
 from torch.utils.data import TensorDataset
 
-from seminal.experiments.registry import RunContext
+from seminal.experiments.registry import DataSource, RunContext
 
 __all__ = ["FlatMNIST", "load_flat_mnist", "split_holdout"]
 
@@ -59,25 +59,25 @@ def load_flat_mnist(ctx: RunContext, *, train_limit: int | None, test_limit: int
                     synthetic: bool = False) -> FlatMNIST:
     """Load MNIST (or the offline fallback, or synthetic digits) as flat float tensors.
 
-    ``train_limit``/``test_limit`` cap the number of images (None = all). When the 5,000-digit
-    fallback is used, its provenance note is added to ``ctx`` so the report says so.
+    ``train_limit``/``test_limit`` cap the number of images (None = all). The data used (full
+    MNIST, the 5,000-digit fallback or synthetic digits, and how many images) is recorded on
+    ``ctx`` (:meth:`RunContext.record_data`), which decides whether the run is reduced.
     """
     for name, limit in (("train_limit", train_limit), ("test_limit", test_limit)):
         if limit is not None and limit <= 0:
             raise ValueError(f"Invalid {name}: {limit} (expected a positive int or None)")
     if synthetic:
         train_x, train_y, test_x, test_y = _synthetic(train_limit or 1024, test_limit or 256, ctx.seed)
-        ctx.note("SYNTHETIC DATA: this run used random prototype digits, not MNIST (smoke preset).")
+        ctx.record_data(DataSource("synthetic digits", "synthetic", "random prototypes, not MNIST", len(train_y), len(test_y)))
         return FlatMNIST(train_x, train_y, test_x, test_y,
                          f"synthetic digits ({len(train_y):,} train), not MNIST", False)
 
     from seminal.data import load_mnist
 
     data = load_mnist(dataset=ctx.dataset, data_dir=ctx.data_dir, progress=ctx.progress)
-    if data.is_fallback:
-        ctx.note(data.note)
     train_images, train_y = _subset(data.train_images, data.train_labels, train_limit)
     test_images, test_y = _subset(data.test_images, data.test_labels, test_limit)
+    ctx.record_data(DataSource.from_mnist(data, train=len(train_y), test=len(test_y)))
     train_x = train_images.reshape(len(train_y), -1).float().div_(255.0)
     test_x = test_images.reshape(len(test_y), -1).float().div_(255.0)
     kind = "5k-digit offline fallback" if data.is_fallback else f"{data.dataset} ({data.source})"

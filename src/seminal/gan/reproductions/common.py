@@ -26,7 +26,7 @@ from typing import Any
 
 import torch
 
-from seminal.experiments.registry import RunContext
+from seminal.experiments.registry import DataSource, RunContext
 from seminal.gan.checkpoint import GENERATOR_FILE, GeneratorFile, GeneratorFileError, load_generator
 from seminal.gan.trainer import GANTrainConfig, train_gan
 from seminal.io import atomic_write_bytes
@@ -57,8 +57,6 @@ def load_gan_data(cfg: GANTrainConfig, ctx: RunContext) -> GANData:
     from seminal.data import load_mnist
 
     data = load_mnist(dataset=ctx.dataset, data_dir=ctx.data_dir)
-    if data.is_fallback:
-        ctx.note(data.note)
     images = data.train_images.reshape(-1, 784).float() / 255.0
     labels = data.train_labels
     total = images.shape[0]
@@ -78,6 +76,7 @@ def load_gan_data(cfg: GANTrainConfig, ctx: RunContext) -> GANData:
             f"validation = the last {n_valid}"
         )
         ctx.note(split_note)
+    ctx.record_data(DataSource.from_mnist(data, train=n_train))
     return GANData(
         train=images[:n_train], train_labels=labels[:n_train],
         valid=images[n_train : n_train + n_valid],

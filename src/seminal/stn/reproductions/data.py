@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from torch.utils.data import TensorDataset
 
-from seminal.experiments.registry import RunContext
+from seminal.experiments.registry import DataSource, RunContext
 from seminal.stn.dataset import TEST_SEED, distorted_split
 
 __all__ = ["load_source_digits", "distorted_sets"]
 
 
 def load_source_digits(ctx: RunContext):  # -> seminal.data.MNISTData
-    """MNIST from :func:`seminal.data.load_mnist`; notes the 5k fallback when that is what we got."""
+    """MNIST from :func:`seminal.data.load_mnist`, recorded on ``ctx`` (full MNIST or the 5k fallback)."""
     from seminal.data import load_mnist
 
     data = load_mnist(dataset=ctx.dataset, data_dir=ctx.data_dir, progress=ctx.progress)
-    ctx.note(f"Source digits: {data.source}.")
-    if data.is_fallback:
-        ctx.note(data.note)
+    ctx.record_data(DataSource.from_mnist(data))
     return data
 
 
