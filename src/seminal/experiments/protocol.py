@@ -235,8 +235,9 @@ def apply_protocol(rows: Sequence[Any], protocol: Protocol) -> list[Any]:
         if not checked:
             out.append(row)
         elif not protocol.judged:
-            outcome = row.verdict
-            note = f"not judged ({protocol.preset} preset" + (", synthetic data" if protocol.data_source == "synthetic" else "") + f"; the criterion gave: {outcome})"
+            outcome = {"agrees": "held", "disagrees": "failed", "inconclusive": "held on some seeds only"}[row.verdict]
+            why = f"{protocol.preset} preset" + (", synthetic data" if protocol.data_source == "synthetic" else "")
+            note = f"not judged ({why}; the criterion {outcome})"
             comment = f"{note}. {row.comment}" if row.comment else note
             out.append(dataclasses.replace(row, agrees=None, inconclusive=False, comment=comment, reduced=False))
         else:
