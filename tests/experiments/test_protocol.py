@@ -41,7 +41,7 @@ def test_a_4_iteration_run_on_96_digits_is_reduced_with_its_differences_listed()
     config = PaperConfig(iterations=4, train_count=96, checkpoint_every=2, plot_dpi=60)
     data = DataSource.from_mnist(_mnist(fallback=False), train=96, test=64)
     protocol = assess_protocol(config, PaperConfig(), "smoke", [data])
-    assert protocol.differences == ("iterations: 4 (paper 150000)", "train_count: 96 (paper None)")
+    assert protocol.differences == ("iterations: 4 (paper 150000)", "train_count: 96 (paper None: all)")
     assert not protocol.full and not protocol.judged and protocol.status == "not judged"
     assert "96 train / 64 test images used" in protocol.summary()
 
@@ -68,6 +68,12 @@ def test_the_fallback_digits_make_the_papers_config_reduced_and_the_text_states_
 def test_synthetic_data_is_never_judged_even_with_the_papers_config() -> None:
     protocol = assess_protocol(PaperConfig(), PaperConfig(), "full", [DataSource("synthetic digits", "synthetic", train=10)])
     assert not protocol.judged and not protocol.full
+
+
+def test_a_selection_of_the_papers_items_reads_as_only_these() -> None:
+    assert config_differences(PaperConfig(sets=("RTS",)), PaperConfig()) == ["sets: RTS only (paper R, RTS)"]
+    assert config_differences(PaperConfig(sets=()), PaperConfig()) == ["sets: none (paper R, RTS)"]
+    assert config_differences(PaperConfig(sets=("X",)), PaperConfig()) == ["sets: (X,) (paper (R, RTS))"]
 
 
 def test_differences_need_the_same_config_class() -> None:

@@ -130,8 +130,20 @@ def config_differences(config: Any, paper_config: Any) -> list[str]:
             continue
         ours, theirs = getattr(config, f.name), getattr(paper_config, f.name)
         if not _same(ours, theirs):
-            out.append(f"{f.name}: {_show(ours)} (paper {_show(theirs)})")
+            out.append(_difference(f.name, ours, theirs))
     return out
+
+
+def _difference(name: str, ours: Any, theirs: Any) -> str:
+    # A selection of the paper's items reads best as "only these"; a long paper list as a count.
+    if isinstance(ours, tuple) and isinstance(theirs, tuple) and set(ours) < set(theirs):
+        paper = ", ".join(_show(v) for v in theirs) if len(theirs) <= 5 else f"all {len(theirs)}"
+        if not ours:
+            return f"{name}: none (paper {paper})"
+        return f"{name}: {', '.join(_show(v) for v in ours)} only (paper {paper})"
+    if theirs is None and (name.endswith("_limit") or name.endswith("_count")):
+        return f"{name}: {_show(ours)} (paper None: all)"
+    return f"{name}: {_show(ours)} (paper {_show(theirs)})"
 
 
 @dataclass(frozen=True)

@@ -115,6 +115,7 @@ def run_experiment(
         record.error = reason
         if main:
             _write(record, config, torch_device, dataset, data_dir)
+            atomic_write_json(out_dir / "environment.json", record.environment)
         return record
 
     if main:

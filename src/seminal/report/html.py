@@ -57,7 +57,7 @@ code{background:#f5f5f5;padding:0 3px}.muted{color:#666;font-size:.9em}
 .figrow{display:flex;gap:1.2em;align-items:flex-start;margin:.6em 0;flex-wrap:wrap}
 .figrow img{max-width:720px;width:100%;border:1px solid #ddd}.figrow .desc{flex:1;min-width:240px;font-size:.92em}
 .t1 td.cell{text-align:center;white-space:nowrap}.t1 .paper{color:#666;font-size:.9em}
-.notrun{color:#555;font-size:.88em;margin:.3em 0}
+.notrun{color:#555;font-size:.88em;margin:.3em 0}.t1 td.notrun-cell{background:#f6f6f6;color:#999}
 """
 
 
@@ -93,7 +93,7 @@ def _plain(value: Any) -> str:
 def headline(record: RunRecord) -> str:
     """One line of plain text: the first checked claim, ours vs the paper's, and the verdict tally."""
     if record.status != "ok":
-        return f"{record.status}: {record.error or ''}".strip(": ")
+        return {"unavailable": "cannot run here (see below)", "failed": "failed (see below)"}.get(record.status, record.status)
     checked = _checked(record)
     if not checked:
         judged = record.protocol is None or record.protocol.judged
@@ -123,13 +123,16 @@ def _protocol_html(record: RunRecord) -> str:
     if protocol is None:
         return "<div class='protocol'>protocol not recorded (a run made before protocols were recorded)</div>"
     if protocol.full:
-        return f"<div class='protocol full'><b>Full protocol</b>: {_e(protocol.summary().partition(': ')[2])}</div>"
-    title = "Not judged" if not protocol.judged else "Reduced run"
-    items = "; ".join(_e(r) for r in protocol.reasons() if not r.startswith("data:"))
-    return (f"<div class='protocol'><b>{title}</b> ({_e(protocol.preset)} preset; verdicts are for this reduced run, "
-            f"not the paper's absolute numbers): {items or 'see data'}</div>") if protocol.judged else (
-        f"<div class='protocol'><b>{title}</b> ({_e(protocol.preset)} preset: a plumbing check; no criterion is "
-        f"reported as a verdict): {items}</div>")
+        data = "; ".join(_e(d.describe()) for d in protocol.data)
+        return f"<div class='protocol full'><b>Full protocol</b>: the paper's setting{'; data: ' + data if data else ''}</div>"
+    items = "; ".join(_e(r) for r in protocol.reasons() if not r.startswith("data:")) or "the config is the paper's"
+    data = "; ".join(_e(d.describe()) for d in protocol.data)
+    data_line = f"<br><span class='muted'>data: {data}</span>" if data else ""
+    if protocol.judged:
+        return (f"<div class='protocol'><b>Reduced run</b> ({_e(protocol.preset)} preset; verdicts are about this reduced "
+                f"run, not the paper's absolute numbers): {items}{data_line}</div>")
+    return (f"<div class='protocol'><b>Not judged</b> ({_e(protocol.preset)} preset: a plumbing check; no criterion is "
+            f"reported as a verdict): {items}{data_line}</div>")
 
 
 def _table1_html(table1: dict[str, dict[str, dict[str, Any]]]) -> str:
@@ -145,14 +148,17 @@ def _table1_html(table1: dict[str, dict[str, dict[str, Any]]]) -> str:
         for d in distortions:
             cell = table1[d].get(model)
             if not cell:
-                cells.append("<td class='cell muted'>—</td>")
+                cells.append("<td class='cell muted'></td>")
                 continue
             ours, paper = cell.get("ours"), cell.get("paper")
-            ours_text = "not run" if ours is None else _e(round(ours, 2) if isinstance(ours, float) else ours)
             paper_text = "" if paper is None else f" <span class='paper'>({_e(paper)})</span>"
-            cells.append(f"<td class='cell'>{'<b>' + ours_text + '</b>' if ours is not None else ours_text}{paper_text}</td>")
+            if ours is None:  # not run in this preset: the paper's value alone, greyed
+                cells.append(f"<td class='cell notrun-cell'>–{paper_text}</td>")
+            else:
+                cells.append(f"<td class='cell'><b>{_e(round(ours, 2) if isinstance(ours, float) else ours)}</b>{paper_text}</td>")
         rows.append(f"<tr><th>{_e(model)}</th>{''.join(cells)}</tr>")
-    return ("<table class='t1'><caption class='muted'>test error %: ours <span class='paper'>(paper)</span></caption>"
+    return ("<table class='t1'><caption class='muted' style='text-align:left'>Table 1 layout: ours in bold, "
+            "the paper's value in brackets, – = not run in this preset</caption>"
             + head + "".join(rows) + "</table>")
 
 
@@ -198,7 +204,7 @@ def _record_html(record: RunRecord) -> str:
     not_run = [row for row in record.comparison if row.ours == NOT_RUN]
     if shown:
         parts.append(_rows_html(shown))
-    if not_run:
+    if not_run and not (isinstance(table1, dict) and table1):  # the Table 1 grid already shows them
         names = ", ".join(_e(row.quantity.removesuffix(" test error %")) for row in not_run)
         parts.append(f"<p class='notrun'>Not run in the <code>{_e(record.preset)}</code> preset ({len(not_run)} paper values): {names}.</p>")
     description = _figure_description(record) if record.figures else ""
@@ -241,22 +247,28 @@ def _data_banner(records: Sequence[RunRecord]) -> str:
     return f"<div class='banner{bad}'><b>Data.</b><ul>{''.join(items)}</ul></div>"
 
 
-def _hardware(records: Sequence[RunRecord], environment: dict[str, Any]) -> str:
-    env = dict(environment)
-    if not env.get("device"):
-        devices = sorted({str(r.environment["device"]) for r in records if r.environment.get("device")})
-        env["device"] = ", ".join(devices) if devices else None
-    return describe_hardware(env)
+def _merged_environment(records: Sequence[RunRecord], environment: dict[str, Any]) -> dict[str, Any]:
+    """The given environment with what it lacks (the device the runs resolved, the hardware)
+    taken from the runs' own environment.json."""
+    env = {k: v for k, v in environment.items() if v is not None}
+    for record in records:
+        for key, value in record.environment.items():
+            env.setdefault(key, value)
+    devices = sorted({str(r.environment["device"]) for r in records if r.environment.get("device")})
+    if devices and not environment.get("device"):
+        env["device"] = ", ".join(devices)
+    return env
 
 
 def render_html_report(records: Sequence[RunRecord], *, title: str, environment: dict[str, Any], command: str) -> str:
     """The report page as a string."""
     presets = sorted({r.preset for r in records})
     seeds = sorted({r.seed for r in records})
+    environment = _merged_environment(records, environment)
     body = [
         f"<h1>{_e(title)}</h1>",
         f"<p>Reproduce with <code>{_e(command)}</code>. Preset {', '.join(f'<code>{_e(p)}</code>' for p in presets)}, "
-        f"seed {', '.join(str(s) for s in seeds)}, on {_e(_hardware(records, environment))}.</p>",
+        f"seed {', '.join(str(s) for s in seeds)}, on {_e(describe_hardware(environment))}.</p>",
         _data_banner(records),
     ]
     summary = ["<tr><th>experiment</th><th>verdict</th><th>headline: ours vs paper</th><th>protocol</th><th>time (s)</th></tr>"]
@@ -315,10 +327,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"{args.folder}: no run folder (a folder with run.json) found")
     order = {paper: i for i, paper in enumerate(PAPERS)}
     records = sorted((load_run_record(f) for f in folders), key=lambda r: (order.get(r.paper, 99), r.experiment))
-    environment = records[0].environment
+    environment = next((r.environment for r in records if r.environment), {})
     presets = "/".join(sorted({r.preset for r in records}))
     out = write_html_report(args.out or args.folder / "report.html", records, title=f"seminal reproduction ({presets})",
-                            environment=environment, command=environment.get("command", ""))
+                            environment=environment, command=f"seminal reproduce --preset {presets}")
     print(out)
     return 0
 
