@@ -85,12 +85,17 @@ def run_experiment(
     progress: bool = True,
     amp: bool | str | None = None,
     raise_errors: bool = True,
+    keep_checkpoints: bool = False,
 ) -> RunRecord:
     """Run ``experiment`` into ``out_dir`` and write its files.
 
     With ``raise_errors=False`` a failure is recorded (status "failed", traceback in run.json) and
     returned instead of raised, so ``seminal reproduce`` can go on with the other experiments.
     Interrupts (KeyboardInterrupt, the training layer's TrainingInterrupted) always propagate.
+
+    When the run ends with status ok, its training checkpoints are deleted (see
+    :func:`prune_checkpoints`) unless ``keep_checkpoints`` or the experiment's own
+    ``keep_checkpoints`` patterns keep them; a failed or interrupted run keeps them for ``--resume``.
     """
     from seminal.training import resolve_device, seed_everything
     from seminal.training.distributed import init_distributed, is_main_process
@@ -153,7 +158,8 @@ def run_experiment(
     record.notes = list(dict.fromkeys([*ctx.notes, *result.notes]))
     if main:
         _write(record, config, torch_device, dataset, data_dir)
-        prune_checkpoints(out_dir, experiment.keep_checkpoints)
+        if not keep_checkpoints:
+            prune_checkpoints(out_dir, experiment.keep_checkpoints)
     return record
 
 
