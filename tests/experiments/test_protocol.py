@@ -17,8 +17,18 @@ from seminal.experiments.protocol import (
     assess_protocol,
     config_differences,
 )
-from seminal.experiments.registry import ComparisonRow, Experiment, PaperTarget, RunContext, RunResult
-from seminal.experiments.runner import load_run_record, prune_checkpoints, run_experiment
+from seminal.experiments.registry import (
+    ComparisonRow,
+    Experiment,
+    PaperTarget,
+    RunContext,
+    RunResult,
+)
+from seminal.experiments.runner import (
+    load_run_record,
+    prune_checkpoints,
+    run_experiment,
+)
 
 
 @dataclass

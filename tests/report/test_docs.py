@@ -7,9 +7,22 @@ from pathlib import Path
 
 import pytest
 
-from seminal.experiments.registry import ComparisonRow, Experiment, PaperTarget, RunContext, RunResult
+from seminal.experiments.registry import (
+    ComparisonRow,
+    Experiment,
+    PaperTarget,
+    RunContext,
+    RunResult,
+)
 from seminal.experiments.runner import run_experiment
-from seminal.report.docs import MAX_FIGURE_BYTES, main, publish, render_block, render_file, stale_blocks
+from seminal.report.docs import (
+    MAX_FIGURE_BYTES,
+    main,
+    publish,
+    render_block,
+    render_file,
+    stale_blocks,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 

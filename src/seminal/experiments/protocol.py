@@ -141,7 +141,7 @@ def _difference(name: str, ours: Any, theirs: Any) -> str:
         if not ours:
             return f"{name}: none (paper {paper})"
         return f"{name}: {', '.join(_show(v) for v in ours)} only (paper {paper})"
-    if theirs is None and (name.endswith("_limit") or name.endswith("_count")):
+    if theirs is None and name.endswith(("_limit", "_count")):
         return f"{name}: {_show(ours)} (paper None: all)"
     return f"{name}: {_show(ours)} (paper {_show(theirs)})"
 

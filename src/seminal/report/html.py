@@ -267,8 +267,8 @@ def render_html_report(records: Sequence[RunRecord], *, title: str, environment:
     environment = _merged_environment(records, environment)
     body = [
         f"<h1>{_e(title)}</h1>",
-        f"<p>Reproduce with <code>{_e(command)}</code>. Preset {', '.join(f'<code>{_e(p)}</code>' for p in presets)}, "
-        f"seed {', '.join(str(s) for s in seeds)}, on {_e(describe_hardware(environment))}.</p>",
+        (f"<p>Reproduce with <code>{_e(command)}</code>. Preset {', '.join(f'<code>{_e(p)}</code>' for p in presets)}, "
+         f"seed {', '.join(str(s) for s in seeds)}, on {_e(describe_hardware(environment))}.</p>"),
         _data_banner(records),
     ]
     summary = ["<tr><th>experiment</th><th>verdict</th><th>headline: ours vs paper</th><th>protocol</th><th>time (s)</th></tr>"]
@@ -309,7 +309,7 @@ def write_html_report(path: Path, records: Sequence[RunRecord], *, title: str, e
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m seminal.report.html FOLDER [-o report.html]``: the report of runs made earlier.
+    """``python -m seminal.report FOLDER [-o report.html]``: the report of runs made earlier.
 
     FOLDER is a ``seminal reproduce`` output folder (its sub-folders are the runs) or one run folder.
     """
@@ -317,7 +317,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from seminal.experiments.runner import load_run_record
 
-    parser = argparse.ArgumentParser(prog="python -m seminal.report.html", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m seminal.report", description=main.__doc__)
     parser.add_argument("folder", type=Path)
     parser.add_argument("-o", "--out", type=Path, default=None, help="default: FOLDER/report.html")
     args = parser.parse_args(argv)
