@@ -144,6 +144,14 @@ def test_record_data_replaces_the_same_dataset_and_kind(tmp_path: Path) -> None:
         ctx.record_data("mnist")  # type: ignore[arg-type]
 
 
+def test_from_mnist_counts_all_images_by_default_and_none_for_an_unused_split() -> None:
+    assert (DataSource.from_mnist(_mnist(True)).train, DataSource.from_mnist(_mnist(True)).test) == (4_000, 1_000)
+    unused = DataSource.from_mnist(_mnist(False), train=500, test=None)
+    assert (unused.train, unused.test) == (500, None) and unused.describe().endswith(": 500 train images used")
+    with pytest.raises(ValueError, match="expected an int"):
+        DataSource.from_mnist(_mnist(False), train="some")
+
+
 # --------------------------------------------------------------------------- through the runner
 
 

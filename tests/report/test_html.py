@@ -33,6 +33,13 @@ def test_headline_gives_ours_beside_the_paper_and_the_tally(tmp_path: Path) -> N
     assert page.count("iterations: 600 (paper 150000)") == 1  # the reduction, once
 
 
+def test_a_run_without_checked_rows_still_leads_with_a_number(tmp_path: Path) -> None:
+    rows = [ComparisonRow("Parzen log-likelihood (nats)", "225 ± 2", "180.3 ± 2.1", None, "Table 1"),
+            ComparisonRow("Fréchet distance", "—", 3.2, None, "ours")]
+    record = _record("gan-table1", "gan", rows, Protocol("quick", ("epochs: 80 (paper 300)",)), tmp_path)
+    assert headline(record) == "Parzen log-likelihood (nats): ours 180.3 ± 2.1 vs paper 225 ± 2 (reduced run, not judged against the paper)"
+
+
 def test_the_data_warning_is_shown_once_and_the_hardware_is_filled_in(tmp_path: Path) -> None:
     records = [_record(f"stn-x{i}", "stn", [], Protocol("quick", (), (FALLBACK,)), tmp_path) for i in range(3)]
     page = _page(records)

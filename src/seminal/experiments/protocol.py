@@ -76,14 +76,22 @@ class DataSource:
                 raise ValueError(f"DataSource {name} must be a non-negative int or None, got {value!r}")
 
     @classmethod
-    def from_mnist(cls, data: Any, *, train: int | None = None, test: int | None = None) -> DataSource:
-        """From a :class:`seminal.data.MNISTData`; ``train``/``test`` default to all its images."""
+    def from_mnist(cls, data: Any, *, train: int | str | None = "all", test: int | str | None = "all") -> DataSource:
+        """From a :class:`seminal.data.MNISTData`: ``train``/``test`` are the numbers of images
+        used, "all" (the default) for every image it has, None when a split is not used."""
+        def count(value: int | str | None, labels: Any) -> int | None:
+            if value == "all":
+                return len(labels)
+            if value is not None and not isinstance(value, int):
+                raise ValueError(f"from_mnist: expected an int, 'all' or None, got {value!r}")
+            return value
+
         return cls(
             dataset=getattr(data, "dataset", "mnist"),
             kind="fallback" if data.is_fallback else "full",
             detail=data.source,
-            train=len(data.train_labels) if train is None else train,
-            test=len(data.test_labels) if test is None else test,
+            train=count(train, data.train_labels),
+            test=count(test, data.test_labels),
         )
 
     def describe(self) -> str:

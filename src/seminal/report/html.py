@@ -96,8 +96,15 @@ def headline(record: RunRecord) -> str:
         return {"unavailable": "cannot run here (see below)", "failed": "failed (see below)"}.get(record.status, record.status)
     checked = _checked(record)
     if not checked:
-        judged = record.protocol is None or record.protocol.judged
-        return "informational rows only (no criterion checked)" if judged else "not judged (smoke or synthetic run)"
+        if record.protocol is not None and not record.protocol.judged:
+            return "not judged (smoke or synthetic run)"
+        # Still lead with a number: the first row that has both ours and a paper value.
+        informative = [r for r in record.comparison if r.ours != NOT_RUN and str(r.paper).strip("—– -")]
+        why = "reduced run, not judged against the paper" if record.protocol and not record.protocol.full else "no criterion checked"
+        if not informative:
+            return f"informational rows only ({why})"
+        first = informative[0]
+        return f"{first.quantity}: ours {_plain(first.ours)} vs paper {_plain(first.paper)} ({why})"
     first = checked[0]
     counts = {v: sum(r.verdict == v for r in checked) for v in ("agrees", "disagrees", "inconclusive")}
     tally = ", ".join(f"{n} {v}" for v, n in counts.items() if n)

@@ -76,7 +76,7 @@ def load_gan_data(cfg: GANTrainConfig, ctx: RunContext) -> GANData:
             f"validation = the last {n_valid}"
         )
         ctx.note(split_note)
-    ctx.record_data(DataSource.from_mnist(data, train=n_train))
+    ctx.record_data(DataSource.from_mnist(data, train=n_train, test=None))  # test sizes: in each row
     return GANData(
         train=images[:n_train], train_labels=labels[:n_train],
         valid=images[n_train : n_train + n_valid],
