@@ -56,6 +56,8 @@ code{background:#f5f5f5;padding:0 3px}.muted{color:#666;font-size:.9em}
 .note{background:#fafafa;border-left:3px solid #bbb;padding:.25em .6em;margin:.3em 0;font-size:.9em}
 .figrow{display:flex;gap:1.2em;align-items:flex-start;margin:.6em 0;flex-wrap:wrap}
 .figrow img{max-width:720px;width:100%;border:1px solid #ddd}.figrow .desc{flex:1;min-width:240px;font-size:.92em}
+.gallery{display:flex;flex-wrap:wrap;gap:.8em;margin:.6em 0}.gallery figure{margin:0;width:360px}
+.gallery img{width:100%;border:1px solid #ddd}
 .t1 td.cell{text-align:center;white-space:nowrap}.t1 .paper{color:#666;font-size:.9em}
 .notrun{color:#555;font-size:.88em;margin:.3em 0}.t1 td.notrun-cell{background:#f6f6f6;color:#999}
 """
@@ -215,10 +217,14 @@ def _record_html(record: RunRecord) -> str:
         names = ", ".join(_e(row.quantity.removesuffix(" test error %")) for row in not_run)
         parts.append(f"<p class='notrun'>Not run in the <code>{_e(record.preset)}</code> preset ({len(not_run)} paper values): {names}.</p>")
     description = _figure_description(record) if record.figures else ""
-    for fig in record.figures:
-        desc = (f"<div class='desc'><b>The paper's figure:</b> {_e(description)}<br><span class='muted'>ours: "
-                f"{_e(fig.name)}</span></div>") if description else f"<div class='desc muted'>{_e(fig.name)}</div>"
-        parts.append(f"<div class='figrow'>{_img(fig)}{desc}</div>")
+    if description:  # each figure beside what the paper's figure shows
+        for fig in record.figures:
+            parts.append(f"<div class='figrow'>{_img(fig)}<div class='desc'><b>The paper's figure:</b> {_e(description)}"
+                         f"<br><span class='muted'>ours: {_e(fig.name)}</span></div></div>")
+    elif record.figures:  # no words to set beside them: a compact gallery
+        parts.append("<div class='gallery'>" + "".join(
+            f"<figure>{_img(fig)}<figcaption class='muted'>{_e(fig.name)}</figcaption></figure>" for fig in record.figures
+        ) + "</div>")
     return "\n".join(parts)
 
 
