@@ -27,7 +27,7 @@ def test_headline_gives_ours_beside_the_paper_and_the_tally(tmp_path: Path) -> N
     rows = [ComparisonRow("ST-CNN error < CNN error", "0.5 < 0.8", "8.05 vs 22.20", True, "T1"),
             ComparisonRow("other", "x", "y", None, "T1", inconclusive=True)]
     record = _record("stn-table1", "stn", rows, Protocol("quick", ("iterations: 600 (paper 150000)",)), tmp_path)
-    assert headline(record) == "ST-CNN error < CNN error: ours 8.05 vs 22.20 vs paper 0.5 < 0.8 (1 agrees, 1 inconclusive of 2 checked)"
+    assert headline(record) == "ST-CNN error < CNN error: ours 8.05 vs 22.20 vs paper 0.5 < 0.8 (2 claims checked: 1 agree, 1 inconclusive)"
     page = _page([record])
     assert "agrees (reduced run)" in page and "inconclusive (reduced run)" in page
     assert page.count("iterations: 600 (paper 150000)") == 1  # the reduction, once

@@ -108,9 +108,11 @@ def headline(record: RunRecord) -> str:
         first = informative[0]
         return f"{first.quantity}: ours {_plain(first.ours)} vs paper {_plain(first.paper)} ({why})"
     first = checked[0]
-    counts = {v: sum(r.verdict == v for r in checked) for v in ("agrees", "disagrees", "inconclusive")}
-    tally = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
-    return f"{first.quantity}: ours {_plain(first.ours)} vs paper {_plain(first.paper)} ({tally} of {len(checked)} checked)"
+    counts = {word: sum(r.verdict == verdict for r in checked)
+              for verdict, word in (("agrees", "agree"), ("disagrees", "disagree"), ("inconclusive", "inconclusive"))}
+    tally = ", ".join(f"{n} {word}" for word, n in counts.items() if n)
+    claims = "claim" if len(checked) == 1 else "claims"
+    return f"{first.quantity}: ours {_plain(first.ours)} vs paper {_plain(first.paper)} ({len(checked)} {claims} checked: {tally})"
 
 
 def _overall(record: RunRecord) -> str:
@@ -119,7 +121,8 @@ def _overall(record: RunRecord) -> str:
     if record.status != "ok":
         return f"<span class='v v-disagrees'>{_e(record.status)}</span>" if record.status == "failed" else f"<span class='v v-none'>{_e(record.status)}</span>"
     if not checked:
-        return "<span class='v v-none'>not judged</span>" if record.protocol and not record.protocol.judged else "<span class='v v-none'>info</span>"
+        full = record.protocol is not None and record.protocol.full
+        return "<span class='v v-none'>no criterion</span>" if full else "<span class='v v-none'>not judged</span>"
     for verdict in ("disagrees", "inconclusive", "agrees"):
         hit = [r for r in checked if r.verdict == verdict]
         if hit:
@@ -243,20 +246,20 @@ def _notes_table_html(record: RunRecord) -> str:
 
 def _data_banner(records: Sequence[RunRecord]) -> str:
     """Once, at the top: which experiments did not use the complete datasets."""
-    by_source: dict[str, list[str]] = {}
+    by_source: dict[tuple[str, str], list[str]] = {}
     for record in records:
         for data in record.protocol.data if record.protocol else ():
             if data.kind != "full":
-                by_source.setdefault(f"{data.kind}: {data.dataset} ({data.detail})" if data.detail else f"{data.kind}: {data.dataset}", []).append(record.experiment)
+                key = (data.kind, f"{data.dataset} ({data.detail})" if data.detail else data.dataset)
+                by_source.setdefault(key, []).append(record.experiment)
     if not by_source:
         return ""
     items = []
-    for source, ids in by_source.items():
-        kind = source.partition(":")[0]
+    for (kind, source), ids in by_source.items():
         what = ("an offline stand-in, not the complete dataset: absolute numbers are not comparable with the paper's"
-                if kind == "fallback" else "synthetic images: these runs are not judged")
+                if kind == "fallback" else "synthetic images, not real data: these runs are not judged")
         items.append(f"<li><b>{_e(source)}</b> — {what}. Used by: {', '.join(_e(i) for i in dict.fromkeys(ids))}.</li>")
-    bad = " bad" if any(k.startswith("fallback") for k in by_source) else ""
+    bad = " bad" if any(kind == "fallback" for kind, _ in by_source) else ""
     return f"<div class='banner{bad}'><b>Data.</b><ul>{''.join(items)}</ul></div>"
 
 
