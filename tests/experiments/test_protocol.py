@@ -235,3 +235,21 @@ def test_a_run_folder_reads_back_as_a_record(tmp_path: Path) -> None:
     assert record.environment.get("device") == "cpu"
     with pytest.raises(ValueError, match="no run.json"):
         load_run_record(tmp_path / "checkpoints")
+
+
+def test_resuming_a_finished_run_returns_its_results_without_running_again(tmp_path: Path) -> None:
+    calls = []
+
+    def counted(config: PaperConfig, ctx: RunContext) -> RunResult:
+        calls.append(config.iterations)
+        return _run(config, ctx)
+
+    experiment = dataclasses.replace(_experiment(), run=counted)
+    first = run_experiment(experiment, out_dir=tmp_path, preset="quick", device="cpu", progress=False)
+    again = run_experiment(experiment, out_dir=tmp_path, preset="quick", device="cpu", progress=False, resume=True)
+    assert calls == [600] and again.status == "ok" and again.metrics == first.metrics
+    assert again.comparison == first.comparison
+    # A different config in the same folder is a new run, not a resume of the finished one.
+    run_experiment(experiment, out_dir=tmp_path, preset="quick", device="cpu", progress=False, resume=True,
+                   overrides={"iterations": 7})
+    assert calls == [600, 7]

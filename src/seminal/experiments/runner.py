@@ -106,6 +106,10 @@ def run_experiment(
     main = is_main_process()
     out_dir = Path(out_dir)
     record = RunRecord(experiment.id, experiment.paper, experiment.title, preset, seed, out_dir, status="running")
+    if resume:
+        finished = _finished_run(out_dir, _config_record(experiment, preset, seed, torch_device, dataset, data_dir, config))
+        if finished is not None:  # its checkpoints were deleted on success: its results are the resume point
+            return finished
 
     ctx = RunContext(
         out_dir=out_dir, device=torch_device, seed=seed, quick=preset != "full", resume=resume,
@@ -161,6 +165,21 @@ def run_experiment(
         if not keep_checkpoints:
             prune_checkpoints(out_dir, experiment.keep_checkpoints)
     return record
+
+
+def _finished_run(out_dir: Path, wanted: dict[str, Any]) -> RunRecord | None:
+    """The record of a run already finished (status ok) in ``out_dir`` with the same experiment,
+    preset, seed, dataset and config, else None."""
+    try:
+        run = json.loads((out_dir / "run.json").read_text(encoding="utf-8"))
+        written = json.loads((out_dir / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    keys = ("experiment", "preset", "seed", "dataset", "config")
+    same = json.loads(json.dumps({k: wanted.get(k) for k in keys}, default=str)) == {k: written.get(k) for k in keys}
+    if not isinstance(run, dict) or run.get("status") != "ok" or not same:
+        return None
+    return load_run_record(out_dir)
 
 
 def prune_checkpoints(out_dir: Path, keep: tuple[str, ...] = ()) -> list[Path]:
