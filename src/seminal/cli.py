@@ -46,6 +46,9 @@ def _add_common_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", default="mnist", choices=("mnist", "fashion-mnist", "kmnist"),
                         help="MNIST-format dataset for experiments that train on MNIST (default mnist)")
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    parser.add_argument("--keep-checkpoints", action="store_true",
+                        help="keep the training checkpoints of a finished run (default: delete them when the run "
+                             "ends ok; they exist to resume an interrupted run)")
     parser.add_argument("--amp", nargs="?", const="fp16", default=None, choices=("fp16", "bf16"),
                         help="mixed precision on CUDA (fp16 with a GradScaler, or bf16); ignored on CPU")
 
@@ -182,7 +185,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     record = run_experiment(
         experiment, out_dir=out, preset=args.preset, seed=args.seed, device=args.device, resume=args.resume,
         data_dir=args.data_dir, dataset=args.dataset, overrides=overrides, progress=not args.no_progress,
-        amp=args.amp,
+        amp=args.amp, keep_checkpoints=args.keep_checkpoints,
     )
     if record.status == "unavailable":
         print(f"seminal: {experiment.id} cannot run here: {record.error}", file=sys.stderr)
@@ -193,10 +196,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _print_comparison(record: Any) -> None:
+    if record.protocol is not None:
+        print(f"protocol: {record.protocol.summary()}")
     for note in record.notes:
         print(f"note: {note}")
     for row in record.comparison:
-        mark = {"agrees": "agrees", "disagrees": "DISAGREES", "inconclusive": "INCONCLUSIVE", "": ""}[row.verdict]
+        mark = row.label.replace("disagrees", "DISAGREES").replace("inconclusive", "INCONCLUSIVE")
         paper = f"{row.paper:.4g}" if isinstance(row.paper, float) else row.paper
         ours = f"{row.ours:.4g}" if isinstance(row.ours, float) else row.ours
         print(f"  {row.quantity}: paper {paper} | ours {ours} {mark}")
@@ -221,7 +226,7 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
         record = run_experiment(
             experiment, out_dir=out / experiment.id, preset=args.preset, seed=args.seed, device=args.device,
             resume=args.resume, data_dir=args.data_dir, dataset=args.dataset, progress=not args.no_progress,
-            amp=args.amp, raise_errors=False,
+            amp=args.amp, raise_errors=False, keep_checkpoints=args.keep_checkpoints,
         )
         print(f"    {record.status} in {record.duration_s:.1f} s" + (f": {record.error}" if record.error else ""), file=sys.stderr)
         records.append(record)

@@ -14,7 +14,7 @@ import torch
 
 import seminal
 
-__all__ = ["collect_environment"]
+__all__ = ["collect_environment", "describe_hardware"]
 
 
 def _git_commit() -> str | None:
@@ -26,6 +26,40 @@ def _git_commit() -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None
+
+
+def _cpu_model() -> str | None:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.partition(":")[2].strip() or None
+    except OSError:
+        pass
+    return platform.processor() or None
+
+
+def _memory_gib() -> float | None:
+    try:
+        pages, page_size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+    return round(pages * page_size / 2**30, 1)
+
+
+def describe_hardware(env: dict[str, Any]) -> str:
+    """One line from an environment record, e.g. "cpu (AMD EPYC, 2 cores, 1 torch thread, 7.8 GiB)"."""
+    device = env.get("device") or "device not recorded"
+    parts = [env.get("cpu_model") or env.get("processor")]
+    if env.get("cpu_count"):
+        parts.append(f"{env['cpu_count']} cores")
+    if env.get("torch_threads"):
+        parts.append(f"{env['torch_threads']} torch thread{'s' if env['torch_threads'] != 1 else ''}")
+    if env.get("memory_gib"):
+        parts.append(f"{env['memory_gib']} GiB")
+    if str(device).startswith("cuda") and env.get("gpus"):
+        parts.insert(0, ", ".join(env["gpus"]))
+    text = ", ".join(str(p) for p in parts if p)
+    return f"{device} ({text})" if text else str(device)
 
 
 def collect_environment(device: torch.device | None = None) -> dict[str, Any]:
@@ -44,6 +78,8 @@ def collect_environment(device: torch.device | None = None) -> dict[str, Any]:
         "matplotlib": matplotlib.__version__,
         "platform": platform.platform(),
         "processor": platform.machine(),
+        "cpu_model": _cpu_model(),
+        "memory_gib": _memory_gib(),
         "cpu_count": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
         "cuda_available": torch.cuda.is_available(),

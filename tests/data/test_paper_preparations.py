@@ -53,8 +53,9 @@ def test_gan_split_is_unchanged(stand_in: MNISTData, tmp_path: Path) -> None:
     assert data.test.shape == (80, 784) and data.split_note == "train = training images 0-499, validation = 500-559"
 
 
-def test_stn_gets_every_source_digit_and_notes_where_from(stand_in: MNISTData, tmp_path: Path) -> None:
+def test_stn_gets_every_source_digit_and_records_where_from(stand_in: MNISTData, tmp_path: Path) -> None:
     from seminal.stn.reproductions.data import load_source_digits
 
     ctx = RunContext(out_dir=tmp_path, seed=0, progress=False)
-    assert load_source_digits(ctx) is stand_in and ctx.notes == ["Source digits: stand-in."]
+    assert load_source_digits(ctx) is stand_in and ctx.notes == []
+    assert [(d.detail, d.kind, d.train, d.test) for d in ctx.data] == [("stand-in", "full", 600, 80)]

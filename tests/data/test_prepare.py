@@ -76,7 +76,7 @@ def test_a_split_of_too_few_class_sorted_images_is_shuffled_by_a_fixed_order_and
     assert torch.equal(prepared.train_labels, data.train_labels[order[:300]])
     assert torch.equal(prepared.valid_labels, data.train_labels[order[300:]])
     assert set(prepared.train_labels.tolist()) == set(range(10))
-    assert notes == ["stand-in note", prepared.split_note] and "fixed random order" in prepared.split_note
+    assert notes == [prepared.split_note] and "fixed random order" in prepared.split_note
 
 
 def test_holdout_split_is_fixed_and_disjoint() -> None:

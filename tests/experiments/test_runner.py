@@ -55,4 +55,4 @@ def test_html_report_embeds_figures_and_tables(tmp_path: Path) -> None:
     page = write_html_report(tmp_path / "report.html", [record], title="t", environment={"torch": "x"}, command="seminal reproduce")
     text = page.read_text()
     assert "data:image/png;base64," in text and "Fake Table 1" in text and "fake data note" in text
-    assert "<td>1 / 1</td>" in text  # one checked row, agreeing
+    assert "(1 claim checked: 1 agree)" in text  # one checked row, agreeing

@@ -24,7 +24,7 @@ def _run_smoke(experiment: Experiment, out: Path) -> None:
     env = {**os.environ, "SEMINAL_NO_DOWNLOAD": "1"}
     result = subprocess.run(
         [sys.executable, "-m", "seminal", "run", experiment.id, "--preset", "smoke", "--out", str(out),
-         "--device", "cpu", "--no-progress"],
+         "--device", "cpu", "--no-progress", "--keep-checkpoints"],
         capture_output=True, text=True, env=env,
     )
     assert result.returncode == 0, f"{experiment.id} smoke run failed:\n{result.stderr[-3000:]}"
@@ -74,3 +74,16 @@ def test_every_experiment_checkpoints_reload(tmp_path: Path) -> None:
     silent = [e.id for e in runnable if not list((tmp_path / e.id).rglob("checkpoints/*.pt"))]
     print(f"experiments without training checkpoints: {silent}")
     assert len(silent) < len(runnable)
+
+
+def test_a_finished_run_deletes_its_training_checkpoints_unless_asked_to_keep_them(tmp_path: Path) -> None:
+    # A quick reproduce once wrote 218 MB of checkpoints for a 7-second run: a run that ended ok
+    # keeps only its results (and the final files an experiment declares), not its resume state.
+    from seminal.cli import main
+
+    for name, extra in (("pruned", []), ("kept", ["--keep-checkpoints"])):
+        out = tmp_path / name
+        assert main(["run", QUICK_ONE, "--preset", "smoke", "--out", str(out), "--device", "cpu", "--no-progress", *extra]) == 0
+        assert (out / "metrics.json").is_file() and (out / "run.json").is_file()
+        checkpoints = list(out.rglob("checkpoints/*.pt"))
+        assert (not checkpoints) if name == "pruned" else checkpoints, f"{name}: {checkpoints}"

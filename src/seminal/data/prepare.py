@@ -115,8 +115,9 @@ def prepare_mnist(
 
     Args:
         dataset, data_dir, progress: passed to :func:`seminal.data.load_mnist`.
-        note: called with each sentence a report must carry (the fallback's provenance, a
-            shuffled split); e.g. ``RunContext.note``.
+        note: called with each sentence a report must carry about the split (a shuffled split);
+            e.g. ``RunContext.note``. Where the data came from is ``data``'s provenance, which the
+            experiment records once (``RunContext.record_data``).
         train_limit, test_limit: fixed random subsets of that many images (None = all).
         validation: ``(n_train, n_valid)`` for a train/validation split of the training images.
 
@@ -136,8 +137,6 @@ def prepare_mnist(
 
     data = seminal.data.load_mnist(dataset=dataset, data_dir=data_dir, progress=progress)
     say = note or (lambda _text: None)
-    if data.is_fallback:
-        say(data.note)
     train_x, train_y = data.train_images, data.train_labels
     valid_x, valid_y = train_x[:0], train_y[:0]
     split_note = "all training images"

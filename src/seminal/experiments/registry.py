@@ -17,9 +17,13 @@ from typing import Any
 
 import torch
 
+from seminal.experiments.protocol import DataSource, Protocol, assess_protocol
+
 __all__ = [
     "PaperTarget",
     "ComparisonRow",
+    "DataSource",
+    "Protocol",
     "seed_verdict_row",
     "RunContext",
     "RunResult",
@@ -55,7 +59,10 @@ class ComparisonRow:
     ``agrees`` is True/False when a criterion was checked, None when the row is informational.
     ``inconclusive`` marks a checked criterion whose outcome differs between seeds (``agrees`` is
     then None): it is reported as "inconclusive", never as agreement.
-    ``comment`` says why we agree or not (e.g. "quick preset: 2 epochs instead of 45").
+    ``comment`` says why we agree or not (the criterion, the measured gap); what the run reduced
+    is not repeated here: the runner derives it once per run (:mod:`seminal.experiments.protocol`).
+    ``reduced`` is set by the runner on the checked rows of a run that is not the paper's full
+    protocol: the verdict then reads "agrees (reduced run)".
     """
 
     quantity: str
@@ -65,6 +72,7 @@ class ComparisonRow:
     source: str = ""
     comment: str = ""
     inconclusive: bool = False
+    reduced: bool = False
 
     @property
     def verdict(self) -> str:
@@ -72,6 +80,12 @@ class ComparisonRow:
         if self.inconclusive:
             return "inconclusive"
         return {True: "agrees", False: "disagrees", None: ""}[self.agrees]
+
+    @property
+    def label(self) -> str:
+        """The verdict as reports print it: "agrees (reduced run)" when the run was reduced."""
+        verdict = self.verdict
+        return f"{verdict} (reduced run)" if verdict and self.reduced else verdict
 
 
 def seed_verdict_row(
@@ -123,8 +137,13 @@ class RunContext:
         progress: show progress bars.
         amp: mixed precision for the training layer: None/False = off, True or "fp16"/"bf16"
             (``--amp``; takes effect on CUDA in loops that use ``trainer.autocast()``).
-        notes: provenance notes (e.g. "trained on the 5,000-digit offline fallback") that the
-            run appends to; they are written to the report next to the results.
+        notes: provenance notes that the run appends to; they are written to the report next
+            to the results. Where the data came from is recorded with :meth:`record_data`, not
+            as a note.
+        preset: the preset name the config came from.
+        config: the config the run was given; paper_config: the paper's setting (the config
+            dataclass defaults). With :attr:`data` they decide :meth:`protocol`.
+        data: the datasets the run used (:meth:`record_data`).
     """
 
     out_dir: Path
@@ -137,6 +156,10 @@ class RunContext:
     progress: bool = True
     amp: bool | str | None = None
     notes: list[str] = field(default_factory=list)
+    preset: str = "full"
+    config: Any = None
+    paper_config: Any = None
+    data: list[DataSource] = field(default_factory=list)
 
     @property
     def figures_dir(self) -> Path:
@@ -159,6 +182,21 @@ class RunContext:
         """Record a provenance note once (shown in the report)."""
         if text not in self.notes:
             self.notes.append(text)
+
+    def record_data(self, source: DataSource) -> None:
+        """Record a dataset this run used; a later record of the same dataset and kind replaces
+        the earlier one (so a loader can record the whole set, and the caller the part used)."""
+        if not isinstance(source, DataSource):
+            raise TypeError(f"record_data expects a DataSource, got {type(source).__name__}")
+        self.data[:] = [d for d in self.data if (d.dataset, d.kind) != (source.dataset, source.kind)]
+        self.data.append(source)
+
+    def protocol(self) -> Protocol:
+        """Full protocol or reduced, from this run's config vs the paper's and the data recorded so far."""
+        if self.config is None or self.paper_config is None:
+            # Not given by a runner: never assume the paper's setting.
+            return Protocol(self.preset, ("config not compared with the paper's setting",), tuple(self.data))
+        return assess_protocol(self.config, self.paper_config, self.preset, self.data)
 
 
 @dataclass
@@ -192,6 +230,12 @@ class Experiment:
         available: ``available(config, data_dir)`` returns None when the experiment can run here
             with that config and ``--data-dir``, else the reason it cannot.
         in_quick_reproduce: whether ``seminal reproduce --quick`` includes it.
+        keep_checkpoints: glob patterns (relative to ``checkpoints/``, e.g. ``"generator*.pt"``)
+            of the training checkpoints a finished run keeps; every other ``checkpoints/*.pt`` is
+            deleted when the run ends with status ok (they exist for resuming an interrupted run).
+            Files the run writes outside ``checkpoints/`` (final weights, samples) are kept.
+        paper_figure_description: one line saying what the paper's figure shows, printed beside
+            our figure in the report (default: the targets' claims in words).
     """
 
     id: str
@@ -205,6 +249,16 @@ class Experiment:
     requires: str = ""
     available: Callable[[Any, Path | None], str | None] = lambda config, data_dir: None
     in_quick_reproduce: bool = True
+    keep_checkpoints: tuple[str, ...] = ()
+    paper_figure_description: str = ""
+
+    def figure_description(self) -> str:
+        """What the paper's figure shows, in words: :attr:`paper_figure_description`, or the
+        targets whose value is a claim in words ("name: claim; ...")."""
+        if self.paper_figure_description:
+            return self.paper_figure_description
+        claims = [f"{t.name}: {t.value}" for t in self.targets if isinstance(t.value, str)]
+        return "; ".join(claims)
 
     def default_config(self) -> Any:
         return self.config_cls()

@@ -14,7 +14,7 @@ import torch
 from torch.utils.data import TensorDataset
 
 from seminal.data.prepare import SUBSET_SEED, flat_float, holdout_split, prepare_mnist
-from seminal.experiments.registry import RunContext
+from seminal.experiments.registry import DataSource, RunContext
 
 __all__ = ["FlatMNIST", "load_flat_mnist", "split_holdout", "SUBSET_SEED"]
 
@@ -51,21 +51,23 @@ def load_flat_mnist(ctx: RunContext, *, train_limit: int | None, test_limit: int
                     synthetic: bool = False) -> FlatMNIST:
     """Load MNIST (or the offline fallback, or synthetic digits) as flat float tensors.
 
-    ``train_limit``/``test_limit`` cap the number of images (None = all). When the 5,000-digit
-    fallback is used, its provenance note is added to ``ctx`` so the report says so.
+    ``train_limit``/``test_limit`` cap the number of images (None = all). The data used (full
+    MNIST, the 5,000-digit fallback or synthetic digits, and how many images) is recorded on
+    ``ctx`` (:meth:`RunContext.record_data`), which decides whether the run is reduced.
     """
     for name, limit in (("train_limit", train_limit), ("test_limit", test_limit)):
         if limit is not None and limit <= 0:
             raise ValueError(f"Invalid {name}: {limit} (expected a positive int or None)")
     if synthetic:
         train_x, train_y, test_x, test_y = _synthetic(train_limit or 1024, test_limit or 256, ctx.seed)
-        ctx.note("SYNTHETIC DATA: this run used random prototype digits, not MNIST (smoke preset).")
+        ctx.record_data(DataSource("synthetic digits", "synthetic", "random prototypes, not MNIST", len(train_y), len(test_y)))
         return FlatMNIST(train_x, train_y, test_x, test_y,
                          f"synthetic digits ({len(train_y):,} train), not MNIST", False)
 
     prepared = prepare_mnist(dataset=ctx.dataset, data_dir=ctx.data_dir, progress=ctx.progress, note=ctx.note,
                              train_limit=train_limit, test_limit=test_limit)
     data = prepared.data
+    ctx.record_data(DataSource.from_mnist(data, train=len(prepared.train_labels), test=None))  # the figures plot training cost
     train_y, test_y = prepared.train_labels, prepared.test_labels
     train_x, test_x = flat_float(prepared.train_images), flat_float(prepared.test_images)
     kind = "5k-digit offline fallback" if data.is_fallback else f"{data.dataset} ({data.source})"

@@ -106,14 +106,13 @@ def _mean(values: list[float]) -> float:
 
 
 def _compare(cfg: Fig1Config, curves: dict[str, Curve], data: FlatMNIST, n_train: int, lr_source: str) -> list[ComparisonRow]:
-    reductions = f"{cfg.epochs} epochs (paper: 45), {data.description}, {n_train:,} used for training; lrs: {lr_source}"
     rows: list[ComparisonRow] = []
     if "adam" in curves:
         adam = curves["adam"].final
         rows.append(ComparisonRow(
             "final training NLL (Adam)", "low, within the 0.2-0.7 axis", round(adam, 4),
             agrees=0.2 <= adam <= 0.7 if math.isfinite(adam) else False, source=SOURCE,
-            comment=f"criterion: 0.2 <= NLL <= 0.7. {reductions}"))
+            comment="criterion: 0.2 <= NLL <= 0.7"))
     if "adam" in curves and "sgd_nesterov" in curves:
         adam, sgd = curves["adam"].final, curves["sgd_nesterov"].final
         gap = abs(adam - sgd) / max(sgd, 1e-12)

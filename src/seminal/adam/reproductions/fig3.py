@@ -34,7 +34,7 @@ from seminal.adam.reproductions.loop import Curve
 from seminal.adam.reproductions.models import CifarCNN
 from seminal.adam.reproductions.optimizers import METHOD_LABELS, check_methods
 from seminal.adam.reproductions.plots import loss_curves_figure
-from seminal.experiments.registry import ComparisonRow, Experiment, PaperTarget, RunContext, RunResult
+from seminal.experiments.registry import ComparisonRow, DataSource, Experiment, PaperTarget, RunContext, RunResult
 
 __all__ = ["Fig3Config", "EXPERIMENT", "run", "available"]
 
@@ -105,7 +105,7 @@ def _load(cfg: Fig3Config, ctx: RunContext) -> tuple[torch.Tensor, torch.Tensor,
         labels = torch.randint(0, 10, (count,), generator=generator)
         prototypes = torch.rand(10, 3, 32, 32, generator=generator)
         images = (prototypes[labels] + 0.3 * torch.randn(count, 3, 32, 32, generator=generator)).clamp(0, 1)
-        ctx.note("SYNTHETIC DATA: this run used random 32x32 prototype images, not CIFAR-10 (smoke preset).")
+        ctx.record_data(DataSource("synthetic 32x32 images", "synthetic", "random prototypes, not CIFAR-10", count))
         return images, labels, f"synthetic 32x32 images ({count:,}), not CIFAR-10"
     root = find_cifar10_root(ctx.data_dir)
     if root is None:
@@ -114,6 +114,7 @@ def _load(cfg: Fig3Config, ctx: RunContext) -> tuple[torch.Tensor, torch.Tensor,
     if cfg.train_limit is not None and cfg.train_limit < len(labels):
         order = torch.randperm(len(labels), generator=torch.Generator().manual_seed(SUBSET_SEED))[: cfg.train_limit]
         images, labels = images[order], labels[order]
+    ctx.record_data(DataSource("cifar10", "full", f"files: {root}", len(labels)))
     return images, labels, f"CIFAR-10 ({root}), {len(labels):,} training images"
 
 
@@ -140,13 +141,11 @@ def run(cfg: Fig3Config, ctx: RunContext) -> RunResult:
         ctx.save_figure(loss_curves_figure(curves, METHOD_LABELS, title="CIFAR-10 ConvNet",
                                            ylabel="training cost", log_y=True), "fig3_cifar10"),
     ]
-    reductions = (f"{cfg.epochs} epochs (paper: 45), {description}, {len(main_set):,} used for training; "
-                  f"lrs: {result.lr_source}")
     metrics = {**result.metrics(), "data": description, "train_images": len(main_set)}
-    return RunResult(metrics=metrics, comparison=_compare(cfg, result.curves, reductions), figures=figures)
+    return RunResult(metrics=metrics, comparison=_compare(cfg, result.curves), figures=figures)
 
 
-def _compare(cfg: Fig3Config, curves: dict[str, Curve], reductions: str) -> list[ComparisonRow]:
+def _compare(cfg: Fig3Config, curves: dict[str, Curve]) -> list[ComparisonRow]:
     rows: list[ComparisonRow] = []
 
     def early(method: str) -> float:
@@ -161,14 +160,14 @@ def _compare(cfg: Fig3Config, curves: dict[str, Curve], reductions: str) -> list
             ", ".join(f"{METHOD_LABELS[m]} {early_means[m]:.4f}" for m in ranked),
             agrees=set(ranked[:2]) == {"adam", "adagrad"}, source=SOURCE,
             comment=f"criterion: Adam and AdaGrad have the two lowest mean training costs over the first "
-                    f"{cfg.early_epochs} epoch(s). {reductions}"))
+                    f"{cfg.early_epochs} epoch(s)"))
     if {"adam", "sgd_nesterov", "adagrad"} <= curves.keys():
         adam, sgd, adagrad = (curves[m].final for m in ("adam", "sgd_nesterov", "adagrad"))
         rows.append(ComparisonRow(
             "final training cost: Adam ≈ SGD+Nesterov ≪ AdaGrad", "Adam ≈ SGD+Nesterov, both well below AdaGrad",
             f"Adam {adam:.4f}, SGD+Nesterov {sgd:.4f}, AdaGrad {adagrad:.4f}",
             agrees=max(adam, sgd) < 0.5 * adagrad, source=SOURCE,
-            comment=f"criterion: Adam's and SGD+Nesterov's final costs both below half of AdaGrad's. {reductions}"))
+            comment="criterion: Adam's and SGD+Nesterov's final costs both below half of AdaGrad's"))
     return rows
 
 

@@ -137,8 +137,6 @@ def _paired(cfg: Fig4Config, cells: list[dict[str, Any]], epoch: int) -> list[tu
 
 
 def _compare(cfg: Fig4Config, cells: list[dict[str, Any]], data_description: str) -> list[ComparisonRow]:
-    reductions = (f"loss read after epochs {list(cfg.report_epochs)} (paper: 10, 100); grid β1 {list(cfg.beta1s)}, "
-                  f"β2 {list(cfg.beta2s)}, log10 α {list(cfg.log10_lrs)}; {data_description}")
     rows: list[ComparisonRow] = []
     for epoch in cfg.report_epochs:
         pairs = _paired(cfg, cells, epoch)
@@ -147,7 +145,7 @@ def _compare(cfg: Fig4Config, cells: list[dict[str, Any]], data_description: str
         rows.append(ComparisonRow(
             f"Adam ≥ no bias correction, after {epoch} epoch(s)", "in every (β1, β2, α) cell",
             f"{good}/{len(pairs)} cells", agrees=good >= 0.9 * len(pairs), source=SOURCE,
-            comment=f"criterion: Adam's loss <= 1.01 x the other's (or the other diverged) in >= 90% of cells. {reductions}"))
+            comment=f"criterion: Adam's loss <= 1.01 x the other's (or the other diverged) in >= 90% of cells"))
 
     last = max(cfg.report_epochs)
     pairs = _paired(cfg, cells, last)
@@ -166,7 +164,7 @@ def _compare(cfg: Fig4Config, cells: list[dict[str, Any]], data_description: str
         f"cells where it is > 10% worse or diverged (Adam did not): β2={high}: {bad_high} ({diverged_high} diverged); "
         f"β2={low}: {bad_low} ({diverged_low} diverged)",
         agrees=bad_high > bad_low if high != low else None, source=SOURCE,
-        comment=(f"criterion: more such cells at β2 = {high} than at β2 = {low}, after {last} epoch(s). {reductions}")))
+        comment=(f"criterion: more such cells at β2 = {high} than at β2 = {low}, after {last} epoch(s)")))
     return rows
 
 

@@ -28,7 +28,7 @@ from typing import Any
 import torch
 
 from seminal.data.prepare import SHUFFLED_SPLIT_SEED, flat_float, prepare_mnist
-from seminal.experiments.registry import RunContext
+from seminal.experiments.registry import DataSource, RunContext
 from seminal.gan.checkpoint import GENERATOR_FILE, GeneratorFile, GeneratorFileError, load_generator
 from seminal.gan.trainer import GANTrainConfig, train_gan
 from seminal.io import atomic_write_bytes
@@ -59,6 +59,7 @@ def load_gan_data(cfg: GANTrainConfig, ctx: RunContext) -> GANData:
     prepared = prepare_mnist(dataset=ctx.dataset, data_dir=ctx.data_dir, progress=ctx.progress, note=ctx.note,
                              validation=(cfg.n_train, cfg.n_valid))
     data = prepared.data
+    ctx.record_data(DataSource.from_mnist(data, train=len(prepared.train_labels), test=None))  # test sizes: in each row
     return GANData(
         train=flat_float(prepared.train_images), train_labels=prepared.train_labels,
         valid=flat_float(prepared.valid_images),

@@ -96,10 +96,6 @@ def smoke() -> Table1Config:
     )
 
 
-def _is_full_protocol(cfg: Table1Config, n_valid: int, n_test: int, is_fallback: bool) -> bool:
-    return cfg.parzen_samples >= 10_000 and n_valid >= 1_000 and n_test >= 10_000 and not is_fallback
-
-
 def _sigma_figure(sigmas: tuple[float, ...], means: tuple[float, ...], chosen: float) -> Any:
     fig, ax = plt.subplots(figsize=(4.5, 3.2))
     ax.semilogx(sigmas, means, "o-")
@@ -150,12 +146,10 @@ def run(cfg: Table1Config, ctx: RunContext) -> RunResult:
                                       else generate(obtained.loaded, n_quality, ctx.seed + 2), data.train, data.test[:n_quality])
     figures.append(ctx.save_figure(_histogram_figure(quality.histogram, quality.histogram_real), "class_histogram"))
 
-    full = _is_full_protocol(cfg, parzen.n_validation, parzen.n_test, data.is_fallback)
+    full = ctx.protocol().full  # the paper's recipe and Parzen sizes on full MNIST (seminal.experiments.protocol)
     protocol = (f"{parzen.n_samples} samples, σ chosen on {parzen.n_validation} validation images, "
                 f"{parzen.n_test} test images")
-    reduced = "" if full else f"REDUCED protocol ({protocol}; paper: 10,000 / 1,000 / 10,000 on full MNIST) -- not comparable"
-    if data.is_fallback:
-        reduced += "; trained on the 5,000-digit offline fallback"
+    reduced = "" if full else f"reduced run ({protocol}; paper: 10,000 / 1,000 / 10,000): absolute numbers not comparable"
     paper_mean, paper_se = TABLE1_MNIST["Adversarial nets"]
     tolerance = 2.0 * math.hypot(paper_se, parzen.stderr)
     comparison = [

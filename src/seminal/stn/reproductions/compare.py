@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import torch
 
-from seminal.experiments.registry import ComparisonRow, Experiment, PaperTarget, RunContext, RunResult
+from seminal.experiments.registry import ComparisonRow, DataSource, Experiment, PaperTarget, RunContext, RunResult
 from seminal.stn.reproductions.data import distorted_sets, load_source_digits
 from seminal.stn.reproductions.plots import comparison_grid_figure, theta_sweep_figure
 from seminal.stn.reproductions.train import TrainSettings, train_classifier
@@ -57,7 +57,6 @@ class CompareConfig:
     train_count: int | None = None
     test_count: int | None = None
     analysis_digits: int = 1000  # test digits used for the canonicalisation metrics and sweeps
-    reduction: str = ""
 
 
 def quick() -> CompareConfig:
@@ -70,7 +69,6 @@ def quick() -> CompareConfig:
         train_count=10_000,
         test_count=2_000,
         analysis_digits=500,
-        reduction="quick preset: 400 Adam iterations (batch 64, lr 1e-3) on 10k RTS digits instead of 18,760 SGD iterations on 60k",
     )
 
 
@@ -84,7 +82,6 @@ def smoke() -> CompareConfig:
         train_count=64,
         test_count=64,
         analysis_digits=16,
-        reduction="smoke preset: plumbing only",
     )
 
 
@@ -124,6 +121,7 @@ def run(cfg: CompareConfig, ctx: RunContext) -> RunResult:
     data = load_source_digits(ctx)
     size = OUTPUT_SIZE["RTS"]
     train_set, test_set = distorted_sets(data, "RTS", train_seed=ctx.seed, train_count=cfg.train_count, test_count=cfg.test_count)
+    ctx.record_data(DataSource.from_mnist(data, train=len(train_set), test=len(test_set)))
     torch.manual_seed(ctx.seed)
     model = _build(cfg, size)
     settings = TrainSettings(cfg.iterations, cfg.batch_size, cfg.lr, cfg.lr_step, cfg.optimizer, cfg.momentum)
@@ -173,7 +171,6 @@ def run(cfg: CompareConfig, ctx: RunContext) -> RunResult:
     rot_means = torch.tensor(sweeps["rotation"]["mean"])
     rot_slope = float(torch.linalg.lstsq(torch.stack((torch.tensor(sweeps["rotation"]["input"]), torch.ones(7)), 1), rot_means.unsqueeze(1)).solution[0])
 
-    reduction = f"; {cfg.reduction}" if cfg.reduction else ""
     comparison = [
         ComparisonRow(
             "ST outputs upright: residual rotation spread / input rotation spread",
@@ -181,7 +178,7 @@ def run(cfg: CompareConfig, ctx: RunContext) -> RunResult:
             round(rotation_ratio, 3),
             rotation_ratio < CANONICAL_THRESHOLD,
             SOURCE,
-            f"agreement = ratio < {CANONICAL_THRESHOLD} (ours); 1.0 would be no canonicalisation{reduction}",
+            f"agreement = ratio < {CANONICAL_THRESHOLD} (ours); 1.0 would be no canonicalisation",
         ),
         ComparisonRow(
             "ST outputs same size: residual zoom CV / input zoom CV",
@@ -189,7 +186,7 @@ def run(cfg: CompareConfig, ctx: RunContext) -> RunResult:
             round(zoom_ratio, 3),
             None,
             SOURCE,
-            f"informational; see figures/theta_sweep.png{reduction}",
+            "informational; see figures/theta_sweep.png",
         ),
         ComparisonRow(
             "ST outputs centred: residual offset RMS / input offset RMS",
@@ -197,7 +194,7 @@ def run(cfg: CompareConfig, ctx: RunContext) -> RunResult:
             round(position_ratio, 3),
             None,
             SOURCE,
-            f"informational{reduction}",
+            "informational",
         ),
         ComparisonRow(
             "slope of θ rotation vs input rotation",
@@ -205,7 +202,7 @@ def run(cfg: CompareConfig, ctx: RunContext) -> RunResult:
             round(rot_slope, 3),
             None,
             SOURCE,
-            f"from the controlled sweep (7 angles, {m} digits){reduction}",
+            f"from the controlled sweep (7 angles, {m} digits)",
         ),
     ]
     metrics = {

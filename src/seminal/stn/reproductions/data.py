@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from torch.utils.data import TensorDataset
 
-from seminal.experiments.registry import RunContext
+from seminal.experiments.registry import DataSource, RunContext
 from seminal.stn.dataset import TEST_SEED, distorted_split
 
 __all__ = ["load_source_digits", "distorted_sets"]
 
 
 def load_source_digits(ctx: RunContext):  # -> seminal.data.MNISTData
-    """All of MNIST from :func:`seminal.data.prepare_mnist`; notes the source, and the 5k fallback if used."""
+    """All of MNIST from :func:`seminal.data.prepare_mnist`, recorded on ``ctx`` (full MNIST or the 5k fallback)."""
     from seminal.data import prepare_mnist
 
-    notes: list[str] = []
-    data = prepare_mnist(dataset=ctx.dataset, data_dir=ctx.data_dir, progress=ctx.progress, note=notes.append).data
-    for text in (f"Source digits: {data.source}.", *notes):
-        ctx.note(text)
+    data = prepare_mnist(dataset=ctx.dataset, data_dir=ctx.data_dir, progress=ctx.progress, note=ctx.note).data
+    ctx.record_data(DataSource.from_mnist(data))
     return data
 
 
