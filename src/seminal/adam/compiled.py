@@ -31,6 +31,7 @@ so that changing α, t, ... never triggers a recompile.
 from __future__ import annotations
 
 import os
+import types
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -119,10 +120,19 @@ def compiled_available() -> bool:
     return _failure is None and not _disabled_by_env()
 
 
-def _get(name: str, fn: Callable[..., None]) -> Callable[..., None]:
-    if name not in _compiled:
-        _compiled[name] = torch.compile(fn, dynamic=True, fullgraph=True)
-    return _compiled[name]
+def _get(name: str, fn: Callable[..., None], args: tuple[Any, ...]) -> Callable[..., None]:
+    """The compiled kernel for this variant: which optional tensors are present, and their dtypes.
+
+    torch.compile caps recompilations per code object (8 by default), so every variant gets its
+    own copy of the function's code object and compiles once (sizes are dynamic).
+    """
+    variant = "_".join("none" if a is None else str(a.dtype).removeprefix("torch.") for a in args)
+    key = f"{name}_{variant}"
+    if key not in _compiled:
+        code = fn.__code__.replace(co_name=f"{fn.__name__}_{variant}")
+        copy = types.FunctionType(code, fn.__globals__, code.co_name, fn.__defaults__, fn.__closure__)
+        _compiled[key] = torch.compile(copy, dynamic=True, fullgraph=True)
+    return _compiled[key]
 
 
 def _run(name: str, fn: Callable[..., None], *args: Any) -> bool:
@@ -131,7 +141,7 @@ def _run(name: str, fn: Callable[..., None], *args: Any) -> bool:
     if not compiled_available():
         return False
     try:
-        _get(name, fn)(*args)
+        _get(name, fn, args[:-1])(*args)
     except Exception as exc:  # noqa: BLE001 - any compiler failure means: use the loop path
         _failure = f"{type(exc).__name__}: {exc}"
         warnings.warn(
@@ -150,10 +160,14 @@ def takes(param: Tensor, state_tensors: list[Tensor]) -> bool:
 
 
 def _flat(t: Tensor | None) -> Tensor | None:
-    """The memory of a dense tensor as a 1-D view (its elements in memory order)."""
+    """The memory of a dense tensor as a 1-D alias (its elements in memory order).
+
+    ``detach()`` drops the view's link to its base, on whose sizes torch.compile would otherwise
+    guard (one recompilation per base shape).
+    """
     if t is None:
         return None
-    return t.view(-1) if t.is_contiguous() else t.as_strided((t.numel(),), (1,))
+    return (t.view(-1) if t.is_contiguous() else t.as_strided((t.numel(),), (1,))).detach()
 
 
 def _vector(values: list[Any]) -> Tensor:
