@@ -179,10 +179,10 @@ class PaperOptimizer(AveragingMixin, StateDictMixin, Optimizer):
                 )
             where = f"parameter {index} of group {group_index}"
             self._check_impl(group, param, where)
-            state = self.state[param]
+            state = self.state.get(param)  # .get: a failed step must not even add an empty entry
             if state:
                 self._check_state(group, param, state, moments, reference, where)
-            entries.append((param, grad, state))
+            entries.append((param, grad, state))  # type: ignore[arg-type]
         return entries
 
     def _check_state(self, group: dict[str, Any], param: Tensor, state: dict[str, Any], moments: tuple[str, ...],
@@ -206,12 +206,14 @@ class PaperOptimizer(AveragingMixin, StateDictMixin, Optimizer):
     #: Moments a loaded state may lack, rebuilt by :meth:`_complete_state` (e.g. AMSGrad switched on).
     _derivable: tuple[str, ...] = ()
 
-    def _prepare(self, group: dict[str, Any], entries: list[ParamEntry]) -> None:
+    def _prepare(self, group: dict[str, Any], entries: list[ParamEntry]) -> list[ParamEntry]:
         """Create or complete every entry's state and advance its step counter t <- t + 1."""
         reference = group["impl"] == "reference"
         moments = self._active_moments(group)
-        for param, _, state in entries:
+        prepared: list[ParamEntry] = []
+        for param, grad, state in entries:
             if not state:
+                state = self.state[param]
                 dtype = torch.float64 if reference else param.dtype
                 state["step"] = torch.zeros((), dtype=torch.float64)
                 for key in moments:
@@ -225,6 +227,8 @@ class PaperOptimizer(AveragingMixin, StateDictMixin, Optimizer):
                     state["step"] = torch.tensor(float(step), dtype=torch.float64)  # e.g. torch's float32 counter
                 self._complete_state(param, group, state)
             state["step"] += 1
+            prepared.append((param, grad, state))
+        return prepared
 
     def _complete_state(self, param: Tensor, group: dict[str, Any], state: dict[str, Any]) -> None:
         """Add state a loaded state_dict may lack (e.g. AMSGrad or averaging switched on later)."""
@@ -241,7 +245,7 @@ class PaperOptimizer(AveragingMixin, StateDictMixin, Optimizer):
         return [state[key] if key in active else None for key in self.moment_keys]
 
     def _step_group(self, group: dict[str, Any], entries: list[ParamEntry], grad_scale: Tensor | None) -> None:
-        self._prepare(group, entries)
+        entries = self._prepare(group, entries)
         impl = group["impl"]
         if torch.compiler.is_compiling() and impl != "reference":
             self._run_traced(group, entries, grad_scale)

@@ -131,7 +131,12 @@ def _get(name: str, fn: Callable[..., None], args: tuple[Any, ...]) -> Callable[
     if key not in _compiled:
         code = fn.__code__.replace(co_name=f"{fn.__name__}_{variant}")
         copy = types.FunctionType(code, fn.__globals__, code.co_name, fn.__defaults__, fn.__closure__)
-        _compiled[key] = torch.compile(copy, dynamic=True, fullgraph=True)
+        # emulate_precision_casts: round 16-bit intermediates as eager mode does, so that θ̄ averages
+        # the θ actually stored in the parameter.
+        import torch._inductor.config as inductor_config
+
+        options = {"emulate_precision_casts": True} if hasattr(inductor_config, "emulate_precision_casts") else None
+        _compiled[key] = torch.compile(copy, dynamic=True, fullgraph=True, options=options)
     return _compiled[key]
 
 
