@@ -90,7 +90,7 @@ class StateDictMixin:
         """This optimizer's state_dict for torch.optim.Adam/Adamax, warning about what torch cannot do.
 
         Drops the seminal-only group options (eps_mode, beta1_decay, averaging, bias_correction,
-        impl) and the θ̄ state. Issues a UserWarning naming every option whose value torch.optim
+        impl) and the θ̄ state; the state tensors are copies, not shared with this optimizer. Issues a UserWarning naming every option whose value torch.optim
         cannot reproduce, because torch would continue with a different algorithm.
         """
         state_dict = self.state_dict()  # type: ignore[attr-defined]
@@ -102,8 +102,11 @@ class StateDictMixin:
                 value = group.pop(key)
                 if key in self.torch_equivalent and value != self.torch_equivalent[key]:
                     changed.append(f"{key}={value!r} (group {index})")
-        # state_dict() shares the per-parameter dicts with self.state: build new ones.
-        state_dict["state"] = {pid: {k: v for k, v in s.items() if k != "param_avg"} for pid, s in state_dict["state"].items()}
+        # state_dict() shares the per-parameter dicts and tensors with self.state, and torch.optim's
+        # load_state_dict keeps tensors it need not convert: copy, so the two optimizers never share m, v.
+        state_dict["state"] = {
+            pid: {k: v.clone() for k, v in s.items() if k != "param_avg"} for pid, s in state_dict["state"].items()
+        }
         if changed:
             warnings.warn(
                 f"{self.algorithm_name}.to_torch_state_dict(): torch.optim has no equivalent of {', '.join(changed)}; "
