@@ -10,7 +10,7 @@ import torch
 from torch import Tensor
 
 from seminal.adam import compiled, kernels
-from seminal.adam.base import ParamEntry, PaperOptimizer
+from seminal.adam.base import ParamEntry, PaperOptimizer, _increment
 from seminal.adam.layout import grad_in_layout_of, kernel_takes
 from seminal.adam.reference import adam_reference_step
 from seminal.adam.validation import resolve_impl
@@ -170,35 +170,63 @@ class Adam(PaperOptimizer):
                 f"{param.dtype} on {param.device} ({where}); use impl='auto' or 'loop'"
             )
 
+    def _fused_takes(self, param: Tensor, moments: list[Tensor]) -> bool:
+        return kernels.fused_adam_supported(param.device, param.dtype) and kernel_takes(param, moments)
+
     def _run_fused(self, group: dict[str, Any], entries: list[ParamEntry], grad_scale: Tensor | None) -> list[ParamEntry]:
-        """Step what the fused kernel takes exactly; return the rest for the loop path."""
-        # The fused kernel takes one (lr, β1, ε) per call, so bucket tensors by device, dtype and t.
+        """Step what the fused kernel takes exactly (advancing its t); return the rest for the loop path.
+
+        Algorithm 1 itself runs as one call in which every tensor uses its own t, read from and
+        advanced in seminal's float64 counters by the kernel (CPU), as torch's fused Adam does. The
+        variants map their t-dependent scalars onto the kernel's arguments, so those calls are
+        bucketed by t (and device and dtype). CUDA tensors always get throw-away float32 counters
+        on the device, with seminal's counter advanced on the host.
+        """
+        amsgrad = group["amsgrad"]
+        plain = group["eps_mode"] == "paper" and group["bias_correction"] and float(group["beta1_decay"]) == 1.0
+        verified = self._verified_states()
+        own_t: list[ParamEntry] = []  # CPU, Algorithm 1: one call, each tensor its own t
         buckets: dict[tuple[torch.device, torch.dtype, float], list[ParamEntry]] = defaultdict(list)
         rest: list[ParamEntry] = []
-        amsgrad = group["amsgrad"]
         for param, grad, state in entries:
-            moments = [state["exp_avg"], state["exp_avg_sq"]] + ([state["max_exp_avg_sq"]] if amsgrad else [])
-            if kernels.fused_adam_supported(param.device, param.dtype) and kernel_takes(param, moments):
-                key = (param.device, param.dtype, float(state["step"]))
-                buckets[key].append((param, grad_in_layout_of(grad, param), state))
-            else:
+            record = verified.get(id(param))
+            if record is not None:  # checked this step (base._validated_entries)
+                takes, contiguous = record[3], record[4]
+            else:  # state created or completed on this step
+                moments = [state["exp_avg"], state["exp_avg_sq"]] + ([state["max_exp_avg_sq"]] if amsgrad else [])
+                takes, contiguous = self._fused_takes(param, moments), False
+            if not takes:
                 rest.append((param, grad, state))
-        hyper = self._hyper(group)
-        averaging = group["averaging"]
-        for (_, _, step), bucket in buckets.items():
-            states = [e[2] for e in bucket]
-            kernels.adam_fused_(
-                [e[0] for e in bucket],
-                [e[1] for e in bucket],
-                [s["exp_avg"] for s in states],
-                [s["exp_avg_sq"] for s in states],
-                [s["max_exp_avg_sq"] for s in states] if amsgrad else None,
-                self._scalars(group, step),
-                beta1=group["betas"][0],
-                grad_scale=grad_scale,
-                **hyper,
-            )
-            if averaging is not None:
-                for param, _, state in bucket:
-                    kernels.averaging_(state["param_avg"], param, averaging)
+                continue
+            entry = (param, grad if contiguous and grad.is_contiguous() else grad_in_layout_of(grad, param), state)
+            if plain and param.device.type == "cpu":
+                own_t.append(entry)
+            else:
+                buckets[(param.device, param.dtype, float(state["step"]) + 1.0)].append(entry)
+        hyper = self._hyper(group) | {"beta1": group["betas"][0], "grad_scale": grad_scale}
+        if own_t:
+            self._fused_call(group, own_t, None, hyper, own_counters=True)
+        for (device, _, step), bucket in buckets.items():
+            own_counters = device.type == "cpu"
+            if not own_counters:
+                _increment([state["step"] for _, _, state in bucket])
+            self._fused_call(group, bucket, self._scalars(group, step), hyper, own_counters=own_counters)
         return rest
+
+    def _fused_call(self, group: dict[str, Any], bucket: list[ParamEntry], scalars: kernels.StepScalars | None,
+                    hyper: dict[str, Any], *, own_counters: bool) -> None:
+        states = [e[2] for e in bucket]
+        kernels.adam_fused_(
+            [e[0] for e in bucket],
+            [e[1] for e in bucket],
+            [s["exp_avg"] for s in states],
+            [s["exp_avg_sq"] for s in states],
+            [s["max_exp_avg_sq"] for s in states] if group["amsgrad"] else None,
+            scalars,
+            steps=[s["step"] for s in states] if own_counters else None,
+            **hyper,
+        )
+        averaging = group["averaging"]
+        if averaging is not None:
+            for param, _, state in bucket:
+                kernels.averaging_(state["param_avg"], param, averaging)

@@ -158,10 +158,20 @@ class PaperOptimizer(AveragingMixin, StateDictMixin, Optimizer):
         return loss
 
     def _validated_entries(self, group_index: int, group: dict[str, Any]) -> list[ParamEntry]:
-        """Parameters of a group that have a gradient, with their state; raises before any change."""
+        """Parameters of a group that have a gradient, with their state; raises before any change.
+
+        A parameter whose state passed the full check keeps a record of what was checked (its
+        storage pointer, the group's options, the identity of every state tensor). While all of
+        that is unchanged the next step skips the full check: this keeps the per-parameter Python
+        cost of a step near torch's own. Replacing a state tensor, loading a state_dict, moving or
+        converting the parameter (``module.to``), or changing amsgrad/averaging/impl re-checks.
+        """
         self._check_group(group)
         moments = self._active_moments(group)
-        reference = group["impl"] == "reference"
+        keys = ("step", *moments, "param_avg") if group["averaging"] is not None else ("step", *moments)
+        signature = (id(group), group["impl"], keys)
+        # Under torch.compile the full check is traced every time (no pointers, no cache).
+        verified: dict[int, tuple[Any, ...]] = {} if torch.compiler.is_compiling() else self._verified_states()
         entries: list[ParamEntry] = []
         for index, param in enumerate(group["params"]):
             grad = param.grad
@@ -172,27 +182,58 @@ class PaperOptimizer(AveragingMixin, StateDictMixin, Optimizer):
                     f"{self.algorithm_name} does not support sparse gradients (parameter {index} of group {group_index} "
                     "has one); use dense gradients or torch.optim.SparseAdam"
                 )
-            if torch.is_complex(param):
-                raise TypeError(
-                    f"{self.algorithm_name} does not support complex parameters (parameter {index} of group "
-                    f"{group_index} is {param.dtype}); optimise torch.view_as_real(param) instead"
-                )
-            where = f"parameter {index} of group {group_index}"
-            self._check_impl(group, param, where)
             state = self.state.get(param)  # .get: a failed step must not even add an empty entry
-            if state:
-                self._check_state(group, param, state, moments, reference, where)
+            record = verified.get(id(param)) if state else None
+            if not (
+                record is not None
+                and record[0] == param.data_ptr()
+                and record[1] == signature
+                and record[2] == tuple(map(id, map(state.get, keys)))  # type: ignore[union-attr]
+            ):
+                self._check_entry(group, group_index, index, param, state, moments, keys, signature)
             entries.append((param, grad, state))  # type: ignore[arg-type]
         return entries
+
+    def _verified_states(self) -> dict[int, tuple[Any, ...]]:
+        """id(param) -> (data_ptr, group signature, ids of state tensors, fused takes it, contiguous, tensors)."""
+        verified = self.__dict__.get("_verified")
+        if verified is None:  # not in __init__: an optimizer restored by pickle has none either
+            verified = self.__dict__["_verified"] = {}
+        return verified
+
+    def _check_entry(self, group: dict[str, Any], group_index: int, index: int, param: Tensor, state: dict[str, Any] | None,
+                     moments: tuple[str, ...], keys: tuple[str, ...], signature: tuple[Any, ...]) -> None:
+        """The full check of one parameter and its state; records it when it passed and is complete."""
+        if torch.is_complex(param):
+            raise TypeError(
+                f"{self.algorithm_name} does not support complex parameters (parameter {index} of group "
+                f"{group_index} is {param.dtype}); optimise torch.view_as_real(param) instead"
+            )
+        where = f"parameter {index} of group {group_index}"
+        self._check_impl(group, param, where)
+        verified = self._verified_states()
+        verified.pop(id(param), None)
+        if not state:
+            return
+        self._check_state(group, param, state, moments, group["impl"] == "reference", where)
+        complete = all(key in state for key in keys) and _is_counter(state["step"])
+        if complete and not torch.compiler.is_compiling():
+            # Keyed by id(param); the record holds the state tensors, so their ids cannot be reused.
+            tensors = tuple(state[key] for key in keys)
+            takes = self._fused_takes(param, list(tensors[1 : len(moments) + 1]))
+            verified[id(param)] = (param.data_ptr(), signature, tuple(map(id, tensors)), takes, param.is_contiguous(), tensors)
+
+    def _fused_takes(self, param: Tensor, moments: list[Tensor]) -> bool:
+        """Whether the fused kernel (if any) takes this parameter with these moments."""
+        return False
 
     def _check_state(self, group: dict[str, Any], param: Tensor, state: dict[str, Any], moments: tuple[str, ...],
                      reference: bool, where: str) -> None:
         name = self.algorithm_name
         if "step" not in state:
             raise ValueError(f"{name} state of {where} has no 'step' (a state_dict from another optimizer?)")
-        step = state["step"]
-        if not (isinstance(step, Tensor) and step.dtype == torch.float64 and step.device.type == "cpu" and step.dim() == 0):
-            check_step_value(name, where, step)  # converted on this step
+        if not _is_counter(state["step"]):
+            check_step_value(name, where, state["step"])  # converted on this step
         dtype = torch.float64 if reference else param.dtype
         for key in moments:
             if key in state:
@@ -207,12 +248,14 @@ class PaperOptimizer(AveragingMixin, StateDictMixin, Optimizer):
     _derivable: tuple[str, ...] = ()
 
     def _prepare(self, group: dict[str, Any], entries: list[ParamEntry]) -> list[ParamEntry]:
-        """Create or complete every entry's state and advance its step counter t <- t + 1."""
+        """Create or complete every entry's state (the paths then advance t <- t + 1)."""
         reference = group["impl"] == "reference"
         moments = self._active_moments(group)
+        verified = self._verified_states()
         prepared: list[ParamEntry] = []
         for param, grad, state in entries:
             if not state:
+                verified.pop(id(param), None)
                 state = self.state[param]
                 dtype = torch.float64 if reference else param.dtype
                 state["step"] = torch.zeros((), dtype=torch.float64)
@@ -221,12 +264,10 @@ class PaperOptimizer(AveragingMixin, StateDictMixin, Optimizer):
                 if group["averaging"] is not None:  # θ̄0 = 0 (§7.2)
                     avg_dtype = torch.float64 if reference else accumulation_dtype(param)
                     state["param_avg"] = torch.zeros_like(param, dtype=avg_dtype, memory_format=torch.preserve_format)
-            else:
-                step = state["step"]
-                if not (isinstance(step, Tensor) and step.dtype == torch.float64 and step.device.type == "cpu" and step.dim() == 0):
-                    state["step"] = torch.tensor(float(step), dtype=torch.float64)  # e.g. torch's float32 counter
+            elif id(param) not in verified:
+                if not _is_counter(state["step"]):
+                    state["step"] = torch.tensor(float(state["step"]), dtype=torch.float64)  # e.g. torch's float32 counter
                 self._complete_state(param, group, state)
-            state["step"] += 1
             prepared.append((param, grad, state))
         return prepared
 
@@ -248,11 +289,15 @@ class PaperOptimizer(AveragingMixin, StateDictMixin, Optimizer):
         entries = self._prepare(group, entries)
         impl = group["impl"]
         if torch.compiler.is_compiling() and impl != "reference":
+            _increment([state["step"] for _, _, state in entries])
             self._run_traced(group, entries, grad_scale)
             return
         if impl == "auto":
             impl = self._auto_impl(group, entries)
+        # The fused path advances the counters of what it takes itself (torch's kernel does t += 1).
         rest = self._run_fused(group, entries, grad_scale) if impl == "fused" else entries
+        if rest:
+            _increment([state["step"] for _, _, state in rest])
         if grad_scale is not None:
             rest = _unscaled(rest, grad_scale)
         if impl == "reference":
@@ -325,3 +370,17 @@ def _unscaled(entries: list[ParamEntry], grad_scale: Tensor) -> list[ParamEntry]
             grad = grad / grad_scale
         out.append((param, grad, state))
     return out
+
+
+def _is_counter(step: Any) -> bool:
+    """Whether ``step`` is seminal's own counter: a 0-d float64 CPU tensor."""
+    return isinstance(step, Tensor) and step.dtype == torch.float64 and step.device.type == "cpu" and step.dim() == 0
+
+
+def _increment(steps: list[Tensor]) -> None:
+    """t <- t + 1 for every counter, in one call where torch offers it (as torch's optimizers do)."""
+    if hasattr(torch, "_foreach_add_"):
+        torch._foreach_add_(steps, 1.0)
+    else:  # pragma: no cover - every supported torch has it
+        for step in steps:
+            step += 1

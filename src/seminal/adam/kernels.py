@@ -226,7 +226,7 @@ def adam_fused_(
     exp_avgs: list[Tensor],
     exp_avg_sqs: list[Tensor],
     max_exp_avg_sqs: list[Tensor] | None,
-    scalars: StepScalars,
+    scalars: StepScalars | None,
     *,
     lr: float,
     beta1: float,
@@ -236,30 +236,40 @@ def adam_fused_(
     decoupled_weight_decay: bool,
     maximize: bool,
     eps_mode: str,
+    steps: list[Tensor] | None = None,
     grad_scale: Tensor | None = None,
 ) -> None:
-    """One Adam step over tensors that share device and step t, via torch's fused kernel.
+    """One Adam step via torch's fused kernel, which advances t <- t + 1 in ``steps`` itself.
 
-    ``grad_scale`` (from a GradScaler) is divided out of the gradients inside the kernel.
+    ``steps``: the parameters' own counters (CPU: seminal's float64 counters, which the kernel
+    reads and advances). Without them, the tensors share the step t = ``scalars.step`` and the
+    kernel gets throw-away float32 counters on their device. ``scalars`` is None for Algorithm 1
+    itself (no β1 decay, bias correction on, paper ε), whose arguments do not depend on t: each
+    tensor then uses its own t. ``grad_scale`` (from a GradScaler) is divided out of the
+    gradients inside the kernel.
     """
     if not params:
         return
-    args = fused_adam_arguments(
-        scalars,
-        lr=lr,
-        beta1=beta1,
-        beta2=beta2,
-        eps=eps,
-        weight_decay=weight_decay,
-        decoupled_weight_decay=decoupled_weight_decay,
-        eps_mode=eps_mode,
-    )
-    # The functional API increments each step tensor before the kernel reads it, so hand it t-1 in
-    # one float32 tensor's views (one per parameter; they are discarded). float32 holds every integer
-    # t exactly up to 2^24; past that, rounding t by δ changes β^t by the factor β^δ (δ ≤ 64 below
-    # t = 2^30), which is negligible, and β^t has long underflowed for the usual β. Our own
-    # counter stays exact.
-    steps = list(torch.full((len(params),), scalars.step - 1.0, dtype=torch.float32, device=params[0].device).unbind(0))
+    if scalars is None:
+        args = {"lr": lr, "beta1": beta1, "beta2": beta2, "eps": eps, "weight_decay": weight_decay}
+    else:
+        args = fused_adam_arguments(
+            scalars,
+            lr=lr,
+            beta1=beta1,
+            beta2=beta2,
+            eps=eps,
+            weight_decay=weight_decay,
+            decoupled_weight_decay=decoupled_weight_decay,
+            eps_mode=eps_mode,
+        )
+    if steps is None:
+        # The kernel advances each counter before reading it, so hand it t-1 in one float32 tensor's
+        # views (discarded afterwards). float32 holds every integer t exactly up to 2^24; past that,
+        # rounding t by δ changes β^t by the factor β^δ (δ ≤ 64 below t = 2^30), which is
+        # negligible, and β^t has long underflowed for the usual β. Our own counter stays exact.
+        assert scalars is not None, "shared-t calls need the step scalars"
+        steps = list(torch.full((len(params),), scalars.step - 1.0, dtype=torch.float32, device=params[0].device).unbind(0))
     if decoupled_weight_decay and not _ADAM_HAS_DECOUPLED:  # pragma: no cover - torch < 2.6
         from torch.optim.adamw import adamw as functional
 
