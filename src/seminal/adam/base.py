@@ -17,6 +17,8 @@ moments and its kernels; everything else lives here, once:
   hands what it cannot take exactly (a device, dtype or memory layout, see
   :mod:`seminal.adam.layout`) to ``loop``, which takes anything. While torch.compile traces the
   step, the one-pass update runs as plain ops with t read as a tensor, so there is no graph break.
+* **Step in backward.** :meth:`step_in_backward` runs the same per-parameter update from
+  autograd hooks (:mod:`seminal.adam.in_backward`).
 * **GradScaler.** ``_step_supports_amp_scaling = True`` as in torch's fused Adam: GradScaler sets
   ``grad_scale`` and ``found_inf`` on the optimizer; a step with non-finite gradients is skipped
   (nothing changes, step counters included) and the scale is divided out of the gradients inside
@@ -34,15 +36,17 @@ from torch.optim import Optimizer
 
 from seminal.adam import kernels
 from seminal.adam.averaging import AveragingMixin
+from seminal.adam.checks import CheckedStateMixin, is_counter
+from seminal.adam.in_backward import StepInBackwardMixin
 from seminal.adam.state_dicts import StateDictMixin
-from seminal.adam.validation import accumulation_dtype, check_group, check_state_tensor, check_step_value
+from seminal.adam.validation import accumulation_dtype, check_group
 
 __all__ = ["PaperOptimizer", "ParamEntry"]
 
 ParamEntry = tuple[Tensor, Tensor, dict[str, Any]]  # (parameter, gradient, its state)
 
 
-class PaperOptimizer(AveragingMixin, StateDictMixin, Optimizer):
+class PaperOptimizer(CheckedStateMixin, StepInBackwardMixin, AveragingMixin, StateDictMixin, Optimizer):
     """Base class of Adam and AdaMax: validation, state, dispatch to the paths, closures."""
 
     #: Shown in error messages ("Adam does not support sparse gradients").
@@ -157,96 +161,6 @@ class PaperOptimizer(AveragingMixin, StateDictMixin, Optimizer):
                 self._step_group(group, entries, grad_scale)
         return loss
 
-    def _validated_entries(self, group_index: int, group: dict[str, Any]) -> list[ParamEntry]:
-        """Parameters of a group that have a gradient, with their state; raises before any change.
-
-        A parameter whose state passed the full check keeps a record of what was checked (its
-        storage pointer, the group's options, the identity of every state tensor). While all of
-        that is unchanged the next step skips the full check: this keeps the per-parameter Python
-        cost of a step near torch's own. Replacing a state tensor, loading a state_dict, moving or
-        converting the parameter (``module.to``), or changing amsgrad/averaging/impl re-checks.
-        """
-        self._check_group(group)
-        moments = self._active_moments(group)
-        keys = ("step", *moments, "param_avg") if group["averaging"] is not None else ("step", *moments)
-        signature = (id(group), group["impl"], keys)
-        # Under torch.compile the full check is traced every time (no pointers, no cache).
-        verified: dict[int, tuple[Any, ...]] = {} if torch.compiler.is_compiling() else self._verified_states()
-        entries: list[ParamEntry] = []
-        for index, param in enumerate(group["params"]):
-            grad = param.grad
-            if grad is None:
-                continue  # absent gradient: the parameter and its state are left untouched
-            if grad.is_sparse:
-                raise TypeError(
-                    f"{self.algorithm_name} does not support sparse gradients (parameter {index} of group {group_index} "
-                    "has one); use dense gradients or torch.optim.SparseAdam"
-                )
-            state = self.state.get(param)  # .get: a failed step must not even add an empty entry
-            record = verified.get(id(param)) if state else None
-            if not (
-                record is not None
-                and record[0] == param.data_ptr()
-                and record[1] == signature
-                and record[2] == tuple(map(id, map(state.get, keys)))  # type: ignore[union-attr]
-            ):
-                self._check_entry(group, group_index, index, param, state, moments, keys, signature)
-            entries.append((param, grad, state))  # type: ignore[arg-type]
-        return entries
-
-    def _verified_states(self) -> dict[int, tuple[Any, ...]]:
-        """id(param) -> (data_ptr, group signature, ids of state tensors, fused takes it, contiguous, tensors)."""
-        verified = self.__dict__.get("_verified")
-        if verified is None:  # not in __init__: an optimizer restored by pickle has none either
-            verified = self.__dict__["_verified"] = {}
-        return verified
-
-    def _check_entry(self, group: dict[str, Any], group_index: int, index: int, param: Tensor, state: dict[str, Any] | None,
-                     moments: tuple[str, ...], keys: tuple[str, ...], signature: tuple[Any, ...]) -> None:
-        """The full check of one parameter and its state; records it when it passed and is complete."""
-        if torch.is_complex(param):
-            raise TypeError(
-                f"{self.algorithm_name} does not support complex parameters (parameter {index} of group "
-                f"{group_index} is {param.dtype}); optimise torch.view_as_real(param) instead"
-            )
-        where = f"parameter {index} of group {group_index}"
-        self._check_impl(group, param, where)
-        verified = self._verified_states()
-        verified.pop(id(param), None)
-        if not state:
-            return
-        self._check_state(group, param, state, moments, group["impl"] == "reference", where)
-        complete = all(key in state for key in keys) and _is_counter(state["step"])
-        if complete and not torch.compiler.is_compiling():
-            # Keyed by id(param); the record holds the state tensors, so their ids cannot be reused.
-            tensors = tuple(state[key] for key in keys)
-            takes = self._fused_takes(param, list(tensors[1 : len(moments) + 1]))
-            verified[id(param)] = (param.data_ptr(), signature, tuple(map(id, tensors)), takes, param.is_contiguous(), tensors)
-
-    def _fused_takes(self, param: Tensor, moments: list[Tensor]) -> bool:
-        """Whether the fused kernel (if any) takes this parameter with these moments."""
-        return False
-
-    def _check_state(self, group: dict[str, Any], param: Tensor, state: dict[str, Any], moments: tuple[str, ...],
-                     reference: bool, where: str) -> None:
-        name = self.algorithm_name
-        if "step" not in state:
-            raise ValueError(f"{name} state of {where} has no 'step' (a state_dict from another optimizer?)")
-        if not _is_counter(state["step"]):
-            check_step_value(name, where, state["step"])  # converted on this step
-        dtype = torch.float64 if reference else param.dtype
-        for key in moments:
-            if key in state:
-                check_state_tensor(name, where, key, state[key], param, dtype)
-            elif key not in self._derivable:
-                raise ValueError(f"{name} state of {where} has no {key!r} (a state_dict from another optimizer?)")
-        if group["averaging"] is not None and "param_avg" in state:
-            avg_dtype = torch.float64 if reference else accumulation_dtype(param)
-            check_state_tensor(name, where, "param_avg", state["param_avg"], param, avg_dtype)
-
-    #: Moments a loaded state may lack, rebuilt by :meth:`_complete_state` (e.g. AMSGrad switched on).
-    _derivable: tuple[str, ...] = ()
-
     def _prepare(self, group: dict[str, Any], entries: list[ParamEntry]) -> list[ParamEntry]:
         """Create or complete every entry's state (the paths then advance t <- t + 1)."""
         reference = group["impl"] == "reference"
@@ -265,7 +179,7 @@ class PaperOptimizer(AveragingMixin, StateDictMixin, Optimizer):
                     avg_dtype = torch.float64 if reference else accumulation_dtype(param)
                     state["param_avg"] = torch.zeros_like(param, dtype=avg_dtype, memory_format=torch.preserve_format)
             elif id(param) not in verified:
-                if not _is_counter(state["step"]):
+                if not is_counter(state["step"]):
                     state["step"] = torch.tensor(float(state["step"]), dtype=torch.float64)  # e.g. torch's float32 counter
                 self._complete_state(param, group, state)
             prepared.append((param, grad, state))
@@ -370,11 +284,6 @@ def _unscaled(entries: list[ParamEntry], grad_scale: Tensor) -> list[ParamEntry]
             grad = grad / grad_scale
         out.append((param, grad, state))
     return out
-
-
-def _is_counter(step: Any) -> bool:
-    """Whether ``step`` is seminal's own counter: a 0-d float64 CPU tensor."""
-    return isinstance(step, Tensor) and step.dtype == torch.float64 and step.device.type == "cpu" and step.dim() == 0
 
 
 def _increment(steps: list[Tensor]) -> None:
