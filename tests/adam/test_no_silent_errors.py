@@ -105,7 +105,7 @@ def _trained(cls, **options):
 
 @pytest.mark.parametrize("cls", [Adam, AdaMax])
 def test_state_dict_with_a_wrong_shape_is_refused_before_loading(cls):
-    model, opt = _trained(cls)
+    _, opt = _trained(cls)
     saved = copy.deepcopy(opt.state_dict())
     saved["state"][0]["exp_avg"] = torch.zeros(4, 3)  # transposed: same numel, wrong shape
     fresh = cls(torch.nn.Linear(4, 3).parameters())
@@ -125,7 +125,7 @@ def test_state_dict_with_a_wrong_shape_is_refused_before_loading(cls):
     ],
 )
 def test_state_dict_with_wrong_state_is_refused(key, value, error, message):
-    model, opt = _trained(Adam)
+    _, opt = _trained(Adam)
     saved = copy.deepcopy(opt.state_dict())
     saved["state"][0][key] = value
     with pytest.raises(error, match=re.escape(message)):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from torch import Tensor
@@ -92,7 +92,7 @@ class Adam(PaperOptimizer):
     kernel_options = ("decoupled_weight_decay",)
     reference_options = ("decoupled_weight_decay", "amsgrad")
     _derivable = ("max_exp_avg_sq",)
-    torch_equivalent = {"eps_mode": "paper", "beta1_decay": 1.0, "averaging": None, "bias_correction": True}
+    torch_equivalent: ClassVar[dict[str, Any]] = {"eps_mode": "paper", "beta1_decay": 1.0, "averaging": None, "bias_correction": True}
 
     def __init__(
         self,

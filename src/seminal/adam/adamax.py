@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 from torch import Tensor
 
@@ -60,7 +60,7 @@ class AdaMax(PaperOptimizer):
     eps_modes = ("paper", "inside_max")
     impls = ("auto", "compiled", "loop", "reference")
     moment_keys = ("exp_avg", "exp_inf")
-    torch_equivalent = {"eps_mode": "inside_max", "beta1_decay": 1.0, "averaging": None, "bias_correction": True}
+    torch_equivalent: ClassVar[dict[str, Any]] = {"eps_mode": "inside_max", "beta1_decay": 1.0, "averaging": None, "bias_correction": True}
 
     def __init__(
         self,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import warnings
 from itertools import chain
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from torch import Tensor
@@ -34,7 +34,7 @@ class StateDictMixin:
     defaults: dict[str, Any]
     state: Any
     #: seminal-only options and the value under which torch.optim computes the same algorithm.
-    torch_equivalent: dict[str, Any] = {}
+    torch_equivalent: ClassVar[dict[str, Any]] = {}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         # Called by load_state_dict: a torch.optim state_dict lacks our keys (eps_mode, impl, ...),
