@@ -72,11 +72,16 @@ class CheckedStateMixin:
         return entries
 
     def _verified_states(self) -> dict[int, tuple[Any, ...]]:
-        """id(param) -> (data_ptr, group signature, ids of state tensors, fused takes it, contiguous, tensors)."""
-        verified = self.__dict__.get("_verified")
-        if verified is None:  # not in __init__: an optimizer restored by pickle has none either
-            verified = self.__dict__["_verified"] = {}
-        return verified
+        """id(param) -> (data_ptr, group signature, ids of state tensors, fused takes it, contiguous, tensors).
+
+        A record holds its state tensors so that their ids cannot be reused by new tensors. The
+        records are dropped whenever ``self.state`` is replaced (``load_state_dict`` does that), so
+        they never keep a discarded state alive past the next step.
+        """
+        records = self.__dict__.get("_verified")
+        if records is None or records.get(-1) is not self.state:  # none yet (or unpickled), or new state
+            records = self.__dict__["_verified"] = {-1: self.state}  # -1: never an id
+        return records
 
     def _check_entry(self, group: dict[str, Any], group_index: int, index: int, param: Tensor, state: dict[str, Any] | None,
                      moments: tuple[str, ...], keys: tuple[str, ...], signature: tuple[Any, ...]) -> None:
