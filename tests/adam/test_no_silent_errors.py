@@ -222,3 +222,14 @@ def test_reference_trajectory_unchanged_by_the_refactor():
         opt.step()
     want = adam_oracle_trajectory(theta0, grads, {"lr": 0.1, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8})[-1]
     torch.testing.assert_close(param.detach(), want, rtol=1e-15, atol=0)
+
+
+@pytest.mark.parametrize("cls", [Adam, AdaMax])
+def test_a_parameter_listed_twice_is_refused(cls):
+    w = torch.nn.Parameter(torch.zeros(2))
+    with pytest.raises(ValueError, match="lists the same parameter more than once"):
+        cls([w, w])
+    opt = cls([w])
+    with pytest.raises(ValueError, match="lists the same parameter more than once"):
+        opt.add_param_group({"params": (p for p in [torch.nn.Parameter(torch.ones(1))] * 2)})
+    assert len(opt.param_groups) == 1

@@ -27,7 +27,7 @@ moments and its kernels; everything else lives here, once:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import torch
@@ -102,7 +102,20 @@ class PaperOptimizer(CheckedStateMixin, StepInBackwardMixin, AveragingMixin, Sta
     # -- groups -------------------------------------------------------------------------------------
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
-        """Add a group; its hyperparameters (own or defaulted) are validated like the constructor's."""
+        """Add a group; its hyperparameters (own or defaulted) are validated like the constructor's.
+
+        A parameter listed twice in one group is refused (torch.optim only warns, then updates it
+        twice per step with one shared state).
+        """
+        params = param_group.get("params")
+        listed = [params] if isinstance(params, Tensor) else list(params) if params is not None else []
+        if isinstance(params, Iterator):
+            param_group = dict(param_group, params=listed)  # a generator can only be read once
+        if len({id(p) for p in listed}) != len(listed):
+            raise ValueError(
+                f"{self.algorithm_name}: a parameter group lists the same parameter more than once; "
+                "it would be updated twice per step (deduplicate the parameters, e.g. with dict.fromkeys)"
+            )
         super().add_param_group(param_group)
         try:
             self._check_group(self.param_groups[-1])
