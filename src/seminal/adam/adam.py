@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from torch import Tensor
 
 from seminal.adam import compiled, kernels
-from seminal.adam.base import ParamEntry, PaperOptimizer
+from seminal.adam.base import ParamEntry, PaperOptimizer, _increment
+from seminal.adam.layout import grad_in_layout_of, kernel_takes
 from seminal.adam.reference import adam_reference_step
+from seminal.adam.validation import resolve_impl
 
 __all__ = ["Adam"]
 
@@ -47,28 +49,50 @@ class Adam(PaperOptimizer):
     * ``averaging=β``: temporal averaging of the parameters (§7.2), θ̄ <- β·θ̄ + (1-β)·θ after every
       step, θ̄0 = 0; evaluate with the bias-corrected θ̂ = θ̄/(1-β^t) inside
       ``with opt.averaged_parameters(): ...``.
+    * ``bias_correction=False``: m̂ = m, v̂ = v (α_t = α in the efficient form): §6.4's
+      "RMSProp with momentum", the variant Fig. 4 compares against.
 
-    ``impl`` picks the implementation (all compute the formula above; tests hold each to the
-    float64 oracle within the parameter dtype's rounding):
+    ``impl`` picks the implementation (all compute the formula above, for any memory layout of
+    parameters and gradients; tests hold each to the float64 oracle within the dtype's rounding):
 
     * ``"auto"`` (default): ``"fused"`` where torch's fused kernel runs (float16/bfloat16/float32/
-      float64 on CPU or CUDA), else ``"loop"``; ``"loop"`` while being traced by torch.compile.
-    * ``"fused"``: ``torch._fused_adam_``/``_fused_adamw_``, one pass over memory; averaging adds
-      one θ̄ pass.
+      float64 on CPU or CUDA), else ``"loop"``.
+    * ``"fused"``: torch's fused Adam kernel through the public ``torch.optim.adam.adam(fused=True)``,
+      one pass over memory; averaging adds one θ̄ pass. Parameters whose layout the kernel cannot
+      walk (a strided view, state in another layout) go to ``"loop"``; a gradient in another layout
+      than its parameter (transposed, expanded, channels_last vs contiguous) is copied first.
     * ``"compiled"``: a one-pass torch.compile (inductor) kernel, including AMSGrad and averaging
       (CPU; compiled on first use; falls back to "loop" if compilation fails).
     * ``"loop"``: per-tensor torch ops in torch.optim.Adam's order (bit-identical to
       ``torch.optim.Adam(foreach=False)`` with the same settings), any device.
     * ``"reference"``: the float64 paper-literal oracle; keeps m, v in float64, θ rounds to its dtype.
 
+    While torch.compile traces a function that calls ``step()``, every impl but ``"reference"``
+    runs the one-pass update as plain ops with t read as a tensor: no graph break.
+
+    Drop-in for ``torch.optim.Adam``: the same positional arguments (lr, betas, eps, weight_decay,
+    amsgrad) and keywords. ``fused=True`` means ``impl="fused"``; ``fused=False`` or
+    ``foreach=False`` mean ``impl="loop"``; ``foreach=True`` keeps ``impl="auto"`` (the fused kernel
+    is a faster multi-tensor path with the same formula). ``capturable=True`` and
+    ``differentiable=True`` raise ValueError (see :func:`seminal.adam.validation.resolve_impl`).
+    GradScaler unscales inside the step (``_step_supports_amp_scaling``). To continue in
+    torch.optim, load :meth:`to_torch_state_dict`, which warns about options torch lacks.
+
     Deviations from the paper: none with the defaults. ``state["step"]`` is an exact float64
-    counter (torch's float32 one saturates at 2^24). Sparse gradients and complex parameters are
-    rejected with a TypeError.
+    counter (torch's float32 one saturates at 2^24). θ̄ of float16/bfloat16 parameters is kept in
+    float32. Sparse gradients and complex parameters are rejected with a TypeError; NaN or
+    infinite hyperparameters with a ValueError.
     """
 
     algorithm_name = "Adam"
     eps_modes = ("paper", "efficient")
     impls = ("auto", "fused", "compiled", "loop", "reference")
+
+    moment_keys = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+    kernel_options = ("decoupled_weight_decay",)
+    reference_options = ("decoupled_weight_decay", "amsgrad")
+    _derivable = ("max_exp_avg_sq",)
+    torch_equivalent: ClassVar[dict[str, Any]] = {"eps_mode": "paper", "beta1_decay": 1.0, "averaging": None, "bias_correction": True}
 
     def __init__(
         self,
@@ -76,16 +100,24 @@ class Adam(PaperOptimizer):
         lr: float | Tensor = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
-        *,
         weight_decay: float = 0.0,
-        decoupled_weight_decay: bool = False,
         amsgrad: bool = False,
+        *,
+        foreach: bool | None = None,
         maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
+        decoupled_weight_decay: bool = False,
         eps_mode: str = "paper",
         beta1_decay: float = 1.0,
         averaging: float | None = None,
+        bias_correction: bool = True,
         impl: str = "auto",
     ) -> None:
+        impl = resolve_impl(
+            "Adam", impl, self.impls, foreach=foreach, fused=fused, capturable=capturable, differentiable=differentiable
+        )
         defaults = {
             "lr": lr,
             "betas": betas,
@@ -97,153 +129,104 @@ class Adam(PaperOptimizer):
             "eps_mode": eps_mode,
             "beta1_decay": beta1_decay,
             "averaging": averaging,
+            "bias_correction": bias_correction,
             "impl": impl,
         }
         super().__init__(params, defaults)
 
-    # -- state ------------------------------------------------------------------------------------
+    # -- the algorithm's parts ------------------------------------------------------------------------
 
-    def _init_state(self, param: Tensor, group: dict[str, Any], state: dict[str, Any]) -> None:
-        dtype = torch.float64 if group["impl"] == "reference" else param.dtype
-        zeros = lambda: torch.zeros_like(param, dtype=dtype, memory_format=torch.preserve_format)  # noqa: E731
-        state["exp_avg"] = zeros()
-        state["exp_avg_sq"] = zeros()
-        if group["amsgrad"]:
-            state["max_exp_avg_sq"] = zeros()
-        if group["averaging"] is not None:
-            state["param_avg"] = zeros()  # θ̄0 = 0 (§7.2)
+    def _active_moments(self, group: dict[str, Any]) -> tuple[str, ...]:
+        return self.moment_keys if group["amsgrad"] else self.moment_keys[:2]
 
     def _complete_state(self, param: Tensor, group: dict[str, Any], state: dict[str, Any]) -> None:
         super()._complete_state(param, group, state)
         if group["amsgrad"] and "max_exp_avg_sq" not in state:
             state["max_exp_avg_sq"] = state["exp_avg_sq"].clone(memory_format=torch.preserve_format)
 
-    # -- the step ---------------------------------------------------------------------------------
-
-    def _step_group(self, group: dict[str, Any], entries: list[ParamEntry]) -> None:
-        impl = group["impl"]
-        if impl == "reference":
-            self._step_reference(group, entries)
-            return
-        if torch.compiler.is_compiling():
-            impl = "loop"  # traced by torch.compile: plain ops, which dynamo fuses itself
-        if impl in ("auto", "fused"):
-            fusable = [e for e in entries if kernels.fused_adam_supported(e[0].device, e[0].dtype)]
-            if impl == "fused" and len(fusable) != len(entries):
-                bad = next(e[0] for e in entries if not kernels.fused_adam_supported(e[0].device, e[0].dtype))
-                raise TypeError(
-                    f"Adam impl='fused' needs float16/bfloat16/float32/float64 tensors on cpu/cuda, got "
-                    f"{bad.dtype} on {bad.device}; use impl='auto' or 'loop'"
-                )
-            rest = [e for e in entries if not kernels.fused_adam_supported(e[0].device, e[0].dtype)]
-            self._step_fused(group, fusable)
-            self._step_loop(group, rest)
-        elif impl == "compiled":
-            self._step_compiled(group, entries)
-        else:
-            self._step_loop(group, entries)
-
-    def _hyper(self, group: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "lr": float(group["lr"]),
-            "beta2": group["betas"][1],
-            "eps": float(group["eps"]),
-            "weight_decay": float(group["weight_decay"]),
-            "decoupled_weight_decay": group["decoupled_weight_decay"],
-            "maximize": group["maximize"],
-            "eps_mode": group["eps_mode"],
-        }
-
-    def _scalars(self, group: dict[str, Any], state: dict[str, Any]) -> kernels.StepScalars:
+    def _scalars(self, group: dict[str, Any], step: Any) -> kernels.StepScalars:
         beta1, beta2 = group["betas"]
-        return kernels.adam_step_scalars(float(state["step"]), beta1, beta2, float(group["beta1_decay"]))
+        return kernels.adam_step_scalars(step, beta1, beta2, float(group["beta1_decay"]), group["bias_correction"])
 
-    def _step_loop(self, group: dict[str, Any], entries: list[ParamEntry]) -> None:
-        hyper = self._hyper(group)
-        for param, grad, state in entries:
-            kernels.adam_loop_(
-                param,
-                grad,
-                state["exp_avg"],
-                state["exp_avg_sq"],
-                state.get("max_exp_avg_sq") if group["amsgrad"] else None,
-                self._scalars(group, state),
-                **hyper,
+    def _loop_kernel(self, param, grad, moments, scalars, hyper):  # type: ignore[no-untyped-def]
+        kernels.adam_loop_(param, grad, *moments, scalars, **hyper)
+
+    def _compiled_kernel(self, param, grad, moments, param_avg, scalars, hyper):  # type: ignore[no-untyped-def]
+        return compiled.adam_compiled_(param, grad, *moments, param_avg, scalars, **hyper)
+
+    def _traced_kernel(self, param, grad, moments, param_avg, scalars, hyper):  # type: ignore[no-untyped-def]
+        compiled.adam_traced_(param, grad, *moments, param_avg, scalars, **hyper)
+
+    def _reference_kernel(self, param, grad, moments, step, hyper):  # type: ignore[no-untyped-def]
+        return adam_reference_step(param, grad, *moments, step, **hyper)
+
+    def _auto_impl(self, group: dict[str, Any], entries: list[ParamEntry]) -> str:
+        return "fused"  # what the fused kernel cannot take goes to the loop path
+
+    def _check_impl(self, group: dict[str, Any], param: Tensor, where: str) -> None:
+        if group["impl"] == "fused" and not kernels.fused_adam_supported(param.device, param.dtype):
+            raise TypeError(
+                f"Adam impl='fused' needs float16/bfloat16/float32/float64 tensors on cpu/cuda, got "
+                f"{param.dtype} on {param.device} ({where}); use impl='auto' or 'loop'"
             )
-            if group["averaging"] is not None:
-                kernels.averaging_(state["param_avg"], param, group["averaging"])
 
-    def _step_fused(self, group: dict[str, Any], entries: list[ParamEntry]) -> None:
-        # The fused kernel takes one (lr, β1, ε) per call, so bucket tensors by device, dtype and t.
+    def _fused_takes(self, param: Tensor, moments: list[Tensor]) -> bool:
+        return kernels.fused_adam_supported(param.device, param.dtype) and kernel_takes(param, moments)
+
+    def _run_fused(self, group: dict[str, Any], entries: list[ParamEntry], grad_scale: Tensor | None) -> list[ParamEntry]:
+        """Step what the fused kernel takes exactly (advancing its t); return the rest for the loop path.
+
+        Algorithm 1 itself runs as one call in which every tensor uses its own t, read from and
+        advanced in seminal's float64 counters by the kernel (CPU), as torch's fused Adam does. The
+        variants map their t-dependent scalars onto the kernel's arguments, so those calls are
+        bucketed by t (and device and dtype). CUDA tensors always get throw-away float32 counters
+        on the device, with seminal's counter advanced on the host.
+        """
+        amsgrad = group["amsgrad"]
+        plain = group["eps_mode"] == "paper" and group["bias_correction"] and float(group["beta1_decay"]) == 1.0
+        verified = self._verified_states()
+        own_t: list[ParamEntry] = []  # CPU, Algorithm 1: one call, each tensor its own t
         buckets: dict[tuple[torch.device, torch.dtype, float], list[ParamEntry]] = defaultdict(list)
-        for entry in entries:
-            buckets[(entry[0].device, entry[0].dtype, float(entry[2]["step"]))].append(entry)
-        hyper = self._hyper(group)
-        for bucket in buckets.values():
-            states = [e[2] for e in bucket]
-            kernels.adam_fused_(
-                [e[0] for e in bucket],
-                [e[1] for e in bucket],
-                [s["exp_avg"] for s in states],
-                [s["exp_avg_sq"] for s in states],
-                [s["max_exp_avg_sq"] for s in states] if group["amsgrad"] else None,
-                self._scalars(group, states[0]),
-                beta1=group["betas"][0],
-                **hyper,
-            )
-            if group["averaging"] is not None:
-                for param, _, state in bucket:
-                    kernels.averaging_(state["param_avg"], param, group["averaging"])
-
-    def _step_compiled(self, group: dict[str, Any], entries: list[ParamEntry]) -> None:
-        hyper = self._hyper(group)
-        leftovers: list[ParamEntry] = []
+        rest: list[ParamEntry] = []
         for param, grad, state in entries:
-            done = (
-                compiled.takes(param, grad)
-                and compiled.adam_compiled_(
-                    param,
-                    grad,
-                    state["exp_avg"],
-                    state["exp_avg_sq"],
-                    state.get("max_exp_avg_sq") if group["amsgrad"] else None,
-                    state.get("param_avg") if group["averaging"] is not None else None,
-                    self._scalars(group, state),
-                    averaging=group["averaging"],
-                    **hyper,
-                )
-            )
-            if not done:
-                leftovers.append((param, grad, state))
-        self._step_loop(group, leftovers)
+            record = verified.get(id(param))
+            if record is not None:  # checked this step (base._validated_entries)
+                takes, contiguous = record[3], record[4]
+            else:  # state created or completed on this step
+                moments = [state["exp_avg"], state["exp_avg_sq"]] + ([state["max_exp_avg_sq"]] if amsgrad else [])
+                takes, contiguous = self._fused_takes(param, moments), False
+            if not takes:
+                rest.append((param, grad, state))
+                continue
+            entry = (param, grad if contiguous and grad.is_contiguous() else grad_in_layout_of(grad, param), state)
+            if plain and param.device.type == "cpu":
+                own_t.append(entry)
+            else:
+                buckets[(param.device, param.dtype, float(state["step"]) + 1.0)].append(entry)
+        hyper = self._hyper(group) | {"beta1": group["betas"][0], "grad_scale": grad_scale}
+        if own_t:
+            self._fused_call(group, own_t, None, hyper, own_counters=True)
+        for (device, _, step), bucket in buckets.items():
+            own_counters = device.type == "cpu"
+            if not own_counters:
+                _increment([state["step"] for _, _, state in bucket])
+            self._fused_call(group, bucket, self._scalars(group, step), hyper, own_counters=own_counters)
+        return rest
 
-    def _step_reference(self, group: dict[str, Any], entries: list[ParamEntry]) -> None:
-        beta1, beta2 = group["betas"]
-        for param, grad, state in entries:
-            result = adam_reference_step(
-                param,
-                grad,
-                state["exp_avg"],
-                state["exp_avg_sq"],
-                state.get("max_exp_avg_sq") if group["amsgrad"] else None,
-                float(state["step"]),
-                lr=float(group["lr"]),
-                beta1=beta1,
-                beta2=beta2,
-                eps=float(group["eps"]),
-                weight_decay=float(group["weight_decay"]),
-                decoupled_weight_decay=group["decoupled_weight_decay"],
-                amsgrad=group["amsgrad"],
-                maximize=group["maximize"],
-                eps_mode=group["eps_mode"],
-                beta1_decay=float(group["beta1_decay"]),
-            )
-            param.copy_(result.param)
-            state["exp_avg"] = result.exp_avg
-            state["exp_avg_sq"] = result.exp_avg_sq
-            if result.max_exp_avg_sq is not None:
-                state["max_exp_avg_sq"] = result.max_exp_avg_sq
-            if group["averaging"] is not None:
-                # θ̄ follows the exact float64 θ, not its rounded copy in the parameter.
-                beta = group["averaging"]
-                state["param_avg"] = beta * state["param_avg"].to(torch.float64) + (1.0 - beta) * result.param
+    def _fused_call(self, group: dict[str, Any], bucket: list[ParamEntry], scalars: kernels.StepScalars | None,
+                    hyper: dict[str, Any], *, own_counters: bool) -> None:
+        states = [e[2] for e in bucket]
+        kernels.adam_fused_(
+            [e[0] for e in bucket],
+            [e[1] for e in bucket],
+            [s["exp_avg"] for s in states],
+            [s["exp_avg_sq"] for s in states],
+            [s["max_exp_avg_sq"] for s in states] if group["amsgrad"] else None,
+            scalars,
+            steps=[s["step"] for s in states] if own_counters else None,
+            **hyper,
+        )
+        averaging = group["averaging"]
+        if averaging is not None:
+            for param, _, state in bucket:
+                kernels.averaging_(state["param_avg"], param, averaging)

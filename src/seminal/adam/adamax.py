@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar
 
-import torch
 from torch import Tensor
 
 from seminal.adam import compiled, kernels
 from seminal.adam.base import ParamEntry, PaperOptimizer
 from seminal.adam.reference import adamax_reference_step
+from seminal.adam.validation import resolve_impl
 
 __all__ = ["AdaMax", "AUTO_COMPILE_MIN_NUMEL"]
 
@@ -43,15 +43,24 @@ class AdaMax(PaperOptimizer):
     it exceeds α by at most 0.9% (see :func:`seminal.adam.reference.adamax_worst_step_ratio`).
 
     Other options: ``weight_decay`` (L2, g <- g + w·θ), ``maximize``, ``averaging`` (§7.2, see
-    :class:`~seminal.adam.Adam`). ``impl``: ``"auto"`` (``"compiled"`` on CPU for groups of
-    ≥ 2^20 elements when compilation works, else ``"loop"``), ``"compiled"`` (one-pass inductor
-    kernel; falls back to ``"loop"``), ``"loop"`` (torch ops, torch.optim.Adamax's order, any
-    device) and ``"reference"`` (the float64 oracle).
+    :class:`~seminal.adam.Adam`), ``bias_correction=False`` (drops 1/(1-β1^t)). ``impl``:
+    ``"auto"`` (``"compiled"`` on CPU for groups of ≥ 2^20 elements when compilation works, else
+    ``"loop"``), ``"compiled"`` (one-pass inductor kernel; parameters it cannot take exactly, such
+    as strided views, and failed compilation fall back to ``"loop"``), ``"loop"`` (torch ops,
+    torch.optim.Adamax's order, any device and layout) and ``"reference"`` (the float64 oracle).
+
+    Drop-in for ``torch.optim.Adamax``: the same positional arguments (lr, betas, eps,
+    weight_decay, foreach) and keywords; ``foreach=False`` means ``impl="loop"``, ``foreach=True``
+    keeps ``impl="auto"``; ``fused=True`` (torch has no fused Adamax either), ``capturable=True``
+    and ``differentiable=True`` raise ValueError. Note the paper's default ``eps=0`` and
+    ``eps_mode="paper"``: ``torch.optim.Adamax(p)`` is ``AdaMax(p, eps=1e-8, eps_mode="inside_max")``.
     """
 
     algorithm_name = "AdaMax"
     eps_modes = ("paper", "inside_max")
     impls = ("auto", "compiled", "loop", "reference")
+    moment_keys = ("exp_avg", "exp_inf")
+    torch_equivalent: ClassVar[dict[str, Any]] = {"eps_mode": "inside_max", "beta1_decay": 1.0, "averaging": None, "bias_correction": True}
 
     def __init__(
         self,
@@ -59,14 +68,22 @@ class AdaMax(PaperOptimizer):
         lr: float | Tensor = 2e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 0.0,
-        *,
-        eps_mode: str = "paper",
         weight_decay: float = 0.0,
+        foreach: bool | None = None,
+        *,
         maximize: bool = False,
+        differentiable: bool = False,
+        capturable: bool = False,
+        fused: bool | None = None,
+        eps_mode: str = "paper",
         beta1_decay: float = 1.0,
         averaging: float | None = None,
+        bias_correction: bool = True,
         impl: str = "auto",
     ) -> None:
+        impl = resolve_impl(
+            "AdaMax", impl, self.impls, foreach=foreach, fused=fused, capturable=capturable, differentiable=differentiable
+        )
         defaults = {
             "lr": lr,
             "betas": betas,
@@ -76,99 +93,29 @@ class AdaMax(PaperOptimizer):
             "maximize": maximize,
             "beta1_decay": beta1_decay,
             "averaging": averaging,
+            "bias_correction": bias_correction,
             "impl": impl,
         }
         super().__init__(params, defaults)
 
-    def _init_state(self, param: Tensor, group: dict[str, Any], state: dict[str, Any]) -> None:
-        dtype = torch.float64 if group["impl"] == "reference" else param.dtype
-        zeros = lambda: torch.zeros_like(param, dtype=dtype, memory_format=torch.preserve_format)  # noqa: E731
-        state["exp_avg"] = zeros()
-        state["exp_inf"] = zeros()  # u0 = 0
-        if group["averaging"] is not None:
-            state["param_avg"] = zeros()
+    # -- the algorithm's parts ------------------------------------------------------------------------
 
-    # -- the step ---------------------------------------------------------------------------------
+    def _scalars(self, group: dict[str, Any], step: Any) -> kernels.StepScalars:
+        return kernels.adamax_step_scalars(step, group["betas"][0], float(group["beta1_decay"]), group["bias_correction"])
 
-    def _step_group(self, group: dict[str, Any], entries: list[ParamEntry]) -> None:
-        impl = group["impl"]
-        if impl == "reference":
-            self._step_reference(group, entries)
-            return
-        if torch.compiler.is_compiling():
-            impl = "loop"
-        elif impl == "auto":
-            total = sum(e[0].numel() for e in entries)
-            on_cpu = all(e[0].device.type == "cpu" for e in entries)
-            use_compiled = on_cpu and total >= AUTO_COMPILE_MIN_NUMEL and compiled.compiled_available()
-            impl = "compiled" if use_compiled else "loop"
-        if impl == "compiled":
-            self._step_compiled(group, entries)
-        else:
-            self._step_loop(group, entries)
+    def _loop_kernel(self, param, grad, moments, scalars, hyper):  # type: ignore[no-untyped-def]
+        kernels.adamax_loop_(param, grad, *moments, scalars, **hyper)
 
-    def _hyper(self, group: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "lr": float(group["lr"]),
-            "beta2": group["betas"][1],
-            "eps": float(group["eps"]),
-            "weight_decay": float(group["weight_decay"]),
-            "maximize": group["maximize"],
-            "eps_mode": group["eps_mode"],
-        }
+    def _compiled_kernel(self, param, grad, moments, param_avg, scalars, hyper):  # type: ignore[no-untyped-def]
+        return compiled.adamax_compiled_(param, grad, *moments, param_avg, scalars, **hyper)
 
-    def _scalars(self, group: dict[str, Any], state: dict[str, Any]) -> kernels.StepScalars:
-        return kernels.adamax_step_scalars(float(state["step"]), group["betas"][0], float(group["beta1_decay"]))
+    def _traced_kernel(self, param, grad, moments, param_avg, scalars, hyper):  # type: ignore[no-untyped-def]
+        compiled.adamax_traced_(param, grad, *moments, param_avg, scalars, **hyper)
 
-    def _step_loop(self, group: dict[str, Any], entries: list[ParamEntry]) -> None:
-        hyper = self._hyper(group)
-        for param, grad, state in entries:
-            kernels.adamax_loop_(param, grad, state["exp_avg"], state["exp_inf"], self._scalars(group, state), **hyper)
-            if group["averaging"] is not None:
-                kernels.averaging_(state["param_avg"], param, group["averaging"])
+    def _reference_kernel(self, param, grad, moments, step, hyper):  # type: ignore[no-untyped-def]
+        return adamax_reference_step(param, grad, *moments, step, **hyper)
 
-    def _step_compiled(self, group: dict[str, Any], entries: list[ParamEntry]) -> None:
-        hyper = self._hyper(group)
-        leftovers: list[ParamEntry] = []
-        for param, grad, state in entries:
-            done = (
-                compiled.takes(param, grad)
-                and compiled.adamax_compiled_(
-                    param,
-                    grad,
-                    state["exp_avg"],
-                    state["exp_inf"],
-                    state.get("param_avg") if group["averaging"] is not None else None,
-                    self._scalars(group, state),
-                    averaging=group["averaging"],
-                    **hyper,
-                )
-            )
-            if not done:
-                leftovers.append((param, grad, state))
-        self._step_loop(group, leftovers)
-
-    def _step_reference(self, group: dict[str, Any], entries: list[ParamEntry]) -> None:
-        beta1, beta2 = group["betas"]
-        for param, grad, state in entries:
-            result = adamax_reference_step(
-                param,
-                grad,
-                state["exp_avg"],
-                state["exp_inf"],
-                float(state["step"]),
-                lr=float(group["lr"]),
-                beta1=beta1,
-                beta2=beta2,
-                eps=float(group["eps"]),
-                eps_mode=group["eps_mode"],
-                weight_decay=float(group["weight_decay"]),
-                maximize=group["maximize"],
-                beta1_decay=float(group["beta1_decay"]),
-            )
-            param.copy_(result.param)
-            state["exp_avg"] = result.exp_avg
-            state["exp_inf"] = result.exp_inf
-            if group["averaging"] is not None:
-                beta = group["averaging"]
-                state["param_avg"] = beta * state["param_avg"].to(torch.float64) + (1.0 - beta) * result.param
+    def _auto_impl(self, group: dict[str, Any], entries: list[ParamEntry]) -> str:
+        total = sum(e[0].numel() for e in entries)
+        on_cpu = all(e[0].device.type == "cpu" for e in entries)
+        return "compiled" if on_cpu and total >= AUTO_COMPILE_MIN_NUMEL and compiled.compiled_available() else "loop"

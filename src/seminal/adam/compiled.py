@@ -16,9 +16,13 @@ Robustness:
 * If compilation fails (no C++ compiler, unsupported platform) or ``SEMINAL_NO_COMPILE=1`` is set,
   :func:`compiled_available` turns False once, with one warning, and callers use the ``loop``
   path, which computes the same formula.
-* Tensors are processed as flat views, so only contiguous tensors with at least
+* Tensors are processed as flat views of their memory, so only parameters that
+  :func:`seminal.adam.layout.kernel_takes` (dense, state in the same layout) with at least
   :data:`COMPILED_MIN_NUMEL` elements go through here; callers send the rest to the loop path
   (size-0/1 tensors would force recompiles, and tiny tensors gain nothing).
+* While a user's function is being traced by torch.compile, the optimizers call the same one-pass
+  functions uncompiled (:func:`adam_traced_`, :func:`adamax_traced_`) with the per-step scalars
+  as 0-d tensors, so the step joins the user's graph without a graph break.
 
 The math is that of :mod:`seminal.adam.reference`; per-step scalars come in one float64 vector
 so that changing α, t, ... never triggers a recompile.
@@ -26,8 +30,8 @@ so that changing α, t, ... never triggers a recompile.
 
 from __future__ import annotations
 
-import math
 import os
+import types
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -36,6 +40,7 @@ import torch
 from torch import Tensor
 
 from seminal.adam.kernels import StepScalars
+from seminal.adam.layout import kernel_takes
 
 __all__ = [
     "COMPILED_MIN_NUMEL",
@@ -43,7 +48,8 @@ __all__ = [
     "takes",
     "adam_compiled_",
     "adamax_compiled_",
-    "reset_compiled_state",
+    "adam_traced_",
+    "adamax_traced_",
 ]
 
 #: Smallest tensor (in elements) the compiled kernels take; smaller ones use the loop path.
@@ -114,17 +120,24 @@ def compiled_available() -> bool:
     return _failure is None and not _disabled_by_env()
 
 
-def reset_compiled_state() -> None:
-    """Forget compiled kernels and any recorded failure (for tests)."""
-    global _failure
-    _compiled.clear()
-    _failure = None
+def _get(name: str, fn: Callable[..., None], args: tuple[Any, ...]) -> Callable[..., None]:
+    """The compiled kernel for this variant: which optional tensors are present, and their dtypes.
 
+    torch.compile caps recompilations per code object (8 by default), so every variant gets its
+    own copy of the function's code object and compiles once (sizes are dynamic).
+    """
+    variant = "_".join("none" if a is None else str(a.dtype).removeprefix("torch.") for a in args)
+    key = f"{name}_{variant}"
+    if key not in _compiled:
+        code = fn.__code__.replace(co_name=f"{fn.__name__}_{variant}")
+        copy = types.FunctionType(code, fn.__globals__, code.co_name, fn.__defaults__, fn.__closure__)
+        # emulate_precision_casts: round 16-bit intermediates as eager mode does, so that θ̄ averages
+        # the θ actually stored in the parameter.
+        import torch._inductor.config as inductor_config
 
-def _get(name: str, fn: Callable[..., None]) -> Callable[..., None]:
-    if name not in _compiled:
-        _compiled[name] = torch.compile(fn, dynamic=True, fullgraph=True)
-    return _compiled[name]
+        options = {"emulate_precision_casts": True} if hasattr(inductor_config, "emulate_precision_casts") else None
+        _compiled[key] = torch.compile(copy, dynamic=True, fullgraph=True, options=options)
+    return _compiled[key]
 
 
 def _run(name: str, fn: Callable[..., None], *args: Any) -> bool:
@@ -133,7 +146,7 @@ def _run(name: str, fn: Callable[..., None], *args: Any) -> bool:
     if not compiled_available():
         return False
     try:
-        _get(name, fn)(*args)
+        _get(name, fn, args[:-1])(*args)
     except Exception as exc:  # noqa: BLE001 - any compiler failure means: use the loop path
         _failure = f"{type(exc).__name__}: {exc}"
         warnings.warn(
@@ -146,27 +159,30 @@ def _run(name: str, fn: Callable[..., None], *args: Any) -> bool:
     return True
 
 
-def takes(param: Tensor, grad: Tensor) -> bool:
-    """Whether the compiled kernels handle this tensor: on the CPU, contiguous and not tiny."""
-    return (
-        param.device.type == "cpu"
-        and param.numel() >= COMPILED_MIN_NUMEL
-        and param.is_contiguous()
-        and grad.is_contiguous()
-    )
+def takes(param: Tensor, state_tensors: list[Tensor]) -> bool:
+    """Whether the compiled kernels handle this parameter: on the CPU, not tiny, a flat-viewable layout."""
+    return param.device.type == "cpu" and param.numel() >= COMPILED_MIN_NUMEL and kernel_takes(param, state_tensors)
 
 
 def _flat(t: Tensor | None) -> Tensor | None:
-    return None if t is None else t.view(-1)
+    """The memory of a dense tensor as a 1-D alias (its elements in memory order).
+
+    ``detach()`` drops the view's link to its base, on whose sizes torch.compile would otherwise
+    guard (one recompilation per base shape).
+    """
+    if t is None:
+        return None
+    return (t.view(-1) if t.is_contiguous() else t.as_strided((t.numel(),), (1,))).detach()
 
 
-def adam_compiled_(
-    param: Tensor,
-    grad: Tensor,
-    exp_avg: Tensor,
-    exp_avg_sq: Tensor,
-    max_exp_avg_sq: Tensor | None,
-    param_avg: Tensor | None,
+def _vector(values: list[Any]) -> Tensor:
+    """Per-step scalars as one float64 vector (floats, or 0-d tensors while traced)."""
+    if any(isinstance(v, Tensor) for v in values):
+        return torch.stack([torch.as_tensor(v, dtype=torch.float64) for v in values])
+    return torch.tensor(values, dtype=torch.float64)
+
+
+def adam_scalar_vector(
     scalars: StepScalars,
     *,
     lr: float,
@@ -177,23 +193,18 @@ def adam_compiled_(
     maximize: bool,
     eps_mode: str,
     averaging: float | None,
-) -> bool:
-    """One-pass Adam (+ optional AMSGrad and averaging) on one contiguous tensor.
-
-    Returns False (nothing modified) when the compiled kernel is unavailable.
-    """
-    l2 = weight_decay if not decoupled_weight_decay else 0.0
-    decay = 1.0 - lr * weight_decay if decoupled_weight_decay else 1.0
+) -> Tensor:
+    """The scalar vector ``s`` of :func:`_adam_onepass` for one step."""
     if eps_mode == "paper":
-        inv_sqrt_bc2 = 1.0 / math.sqrt(scalars.bias_correction2)
+        inv_sqrt_bc2 = 1.0 / scalars.bias_correction2**0.5
         neg_step = -lr / scalars.bias_correction1
     else:
         inv_sqrt_bc2 = 1.0
-        neg_step = -lr * math.sqrt(scalars.bias_correction2) / scalars.bias_correction1
-    values = [0.0] * 10
+        neg_step = -lr * scalars.bias_correction2**0.5 / scalars.bias_correction1
+    values: list[Any] = [0.0] * 10
     values[_A_SIGN] = -1.0 if maximize else 1.0
-    values[_A_L2] = l2
-    values[_A_DECAY] = decay
+    values[_A_L2] = weight_decay if not decoupled_weight_decay else 0.0
+    values[_A_DECAY] = 1.0 - lr * weight_decay if decoupled_weight_decay else 1.0
     values[_A_W1] = 1.0 - scalars.beta1_t
     values[_A_B2] = beta2
     values[_A_W2] = 1.0 - beta2
@@ -201,26 +212,10 @@ def adam_compiled_(
     values[_A_EPS] = eps
     values[_A_NEG_STEP] = neg_step
     values[_A_WAVG] = 1.0 - averaging if averaging is not None else 0.0
-    s = torch.tensor(values, dtype=torch.float64)
-    return _run(
-        "adam",
-        _adam_onepass,
-        param.view(-1),
-        grad.view(-1),
-        exp_avg.view(-1),
-        exp_avg_sq.view(-1),
-        _flat(max_exp_avg_sq),
-        _flat(param_avg),
-        s,
-    )
+    return _vector(values)
 
 
-def adamax_compiled_(
-    param: Tensor,
-    grad: Tensor,
-    exp_avg: Tensor,
-    exp_inf: Tensor,
-    param_avg: Tensor | None,
+def adamax_scalar_vector(
     scalars: StepScalars,
     *,
     lr: float,
@@ -230,9 +225,9 @@ def adamax_compiled_(
     maximize: bool,
     eps_mode: str,
     averaging: float | None,
-) -> bool:
-    """One-pass AdaMax (+ optional averaging) on one contiguous tensor; False if unavailable."""
-    values = [0.0] * 8
+) -> Tensor:
+    """The scalar vector ``s`` of :func:`_adamax_onepass` for one step."""
+    values: list[Any] = [0.0] * 8
     values[_X_SIGN] = -1.0 if maximize else 1.0
     values[_X_L2] = weight_decay
     values[_X_W1] = 1.0 - scalars.beta1_t
@@ -241,14 +236,51 @@ def adamax_compiled_(
     values[_X_EPS_OUT] = eps if eps_mode == "paper" else 0.0
     values[_X_NEG_STEP] = -lr / scalars.bias_correction1
     values[_X_WAVG] = 1.0 - averaging if averaging is not None else 0.0
-    s = torch.tensor(values, dtype=torch.float64)
-    return _run(
-        "adamax",
-        _adamax_onepass,
-        param.view(-1),
-        grad.view(-1),
-        exp_avg.view(-1),
-        exp_inf.view(-1),
-        _flat(param_avg),
-        s,
-    )
+    return _vector(values)
+
+
+def adam_compiled_(
+    param: Tensor,
+    grad: Tensor,
+    exp_avg: Tensor,
+    exp_avg_sq: Tensor,
+    max_exp_avg_sq: Tensor | None,
+    param_avg: Tensor | None,
+    scalars: StepScalars,
+    **hyper: Any,
+) -> bool:
+    """One-pass Adam (+ optional AMSGrad and averaging) on one tensor the kernel :func:`takes`.
+
+    ``grad`` must already be in the parameter's layout. Returns False (nothing modified) when the
+    compiled kernel is unavailable.
+    """
+    s = adam_scalar_vector(scalars, **hyper)
+    flat = [_flat(t) for t in (param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, param_avg)]
+    return _run("adam", _adam_onepass, *flat, s)
+
+
+def adamax_compiled_(
+    param: Tensor,
+    grad: Tensor,
+    exp_avg: Tensor,
+    exp_inf: Tensor,
+    param_avg: Tensor | None,
+    scalars: StepScalars,
+    **hyper: Any,
+) -> bool:
+    """One-pass AdaMax (+ optional averaging) on one tensor the kernel :func:`takes`; False if unavailable."""
+    s = adamax_scalar_vector(scalars, **hyper)
+    flat = [_flat(t) for t in (param, grad, exp_avg, exp_inf, param_avg)]
+    return _run("adamax", _adamax_onepass, *flat, s)
+
+
+def adam_traced_(param: Tensor, grad: Tensor, exp_avg: Tensor, exp_avg_sq: Tensor, max_exp_avg_sq: Tensor | None,
+                 param_avg: Tensor | None, scalars: StepScalars, **hyper: Any) -> None:
+    """The one-pass Adam update as plain ops, for use inside a torch.compile trace (any layout)."""
+    _adam_onepass(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, param_avg, adam_scalar_vector(scalars, **hyper))
+
+
+def adamax_traced_(param: Tensor, grad: Tensor, exp_avg: Tensor, exp_inf: Tensor, param_avg: Tensor | None,
+                   scalars: StepScalars, **hyper: Any) -> None:
+    """The one-pass AdaMax update as plain ops, for use inside a torch.compile trace (any layout)."""
+    _adamax_onepass(param, grad, exp_avg, exp_inf, param_avg, adamax_scalar_vector(scalars, **hyper))

@@ -27,7 +27,6 @@ __all__ = [
     "adam_reference_step",
     "adamax_reference_step",
     "averaging_reference_step",
-    "averaged_reference_value",
     "beta1_at",
     "adam_spike_step_ratio",
     "adamax_worst_step_ratio",
@@ -86,6 +85,7 @@ def adam_reference_step(
     maximize: bool = False,
     eps_mode: str = "paper",
     beta1_decay: float = 1.0,
+    bias_correction: bool = True,
 ) -> AdamReferenceResult:
     """One step of Adam, Algorithm 1 of the paper, in float64.
 
@@ -100,6 +100,8 @@ def adam_reference_step(
     * ``weight_decay`` w: L2 (g <- g + w·θ) or, with ``decoupled_weight_decay``, AdamW
       (θ <- θ·(1 - α·w) before the Adam update, torch.optim.AdamW semantics).
     * ``maximize``: ascend, g <- -g.
+    * ``bias_correction=False``: m̂ = m and v̂ = v (and α_t = α in the efficient form): the update
+      §6.4 calls "RMSProp with momentum", whose early steps Fig. 4 shows to be unstable.
     """
     t = float(step)
     theta = _as64(param)
@@ -115,12 +117,14 @@ def adam_reference_step(
         assert max_exp_avg_sq is not None, "amsgrad needs max_exp_avg_sq"
         v_max = torch.maximum(_as64(max_exp_avg_sq), v)
         v_used = v_max
+    correction1 = 1.0 - beta1**t if bias_correction else 1.0
+    correction2 = 1.0 - beta2**t if bias_correction else 1.0
     if eps_mode == "paper":
-        m_hat = m / (1.0 - beta1**t)  # m̂_t <- m_t/(1-β1^t)
-        v_hat = v_used / (1.0 - beta2**t)  # v̂_t <- v_t/(1-β2^t)
+        m_hat = m / correction1  # m̂_t <- m_t/(1-β1^t)
+        v_hat = v_used / correction2  # v̂_t <- v_t/(1-β2^t)
         theta = theta - lr * m_hat / (torch.sqrt(v_hat) + eps)  # ε outside the square root
     elif eps_mode == "efficient":
-        alpha_t = lr * math.sqrt(1.0 - beta2**t) / (1.0 - beta1**t)
+        alpha_t = lr * math.sqrt(correction2) / correction1
         theta = theta - alpha_t * m / (torch.sqrt(v_used) + eps)
     else:
         raise ValueError(f"Invalid eps_mode: {eps_mode!r} (expected 'paper' or 'efficient')")
@@ -142,6 +146,7 @@ def adamax_reference_step(
     weight_decay: float = 0.0,
     maximize: bool = False,
     beta1_decay: float = 1.0,
+    bias_correction: bool = True,
 ) -> AdaMaxReferenceResult:
     """One step of AdaMax, Algorithm 2 (§7.1) of the paper, in float64.
 
@@ -151,6 +156,7 @@ def adamax_reference_step(
     default, so the default is exactly Algorithm 2); ``eps_mode="inside_max"`` is the torch/optax
     form u <- max(β2·u, |g| + ε). Where the denominator is 0 (a coordinate that has only seen zero
     gradients, so m = 0 too when β2 > 0) the paper's 0/0 is defined as a zero step.
+    ``bias_correction=False`` drops the 1/(1-β1^t) of the step (u needs no correction).
     """
     t = float(step)
     theta = _as64(param)
@@ -166,18 +172,14 @@ def adamax_reference_step(
     else:
         raise ValueError(f"Invalid eps_mode: {eps_mode!r} (expected 'paper' or 'inside_max')")
     ratio = torch.where(denom > 0, m / torch.where(denom > 0, denom, 1.0), 0.0)
-    theta = theta - (lr / (1.0 - beta1**t)) * ratio
+    correction1 = 1.0 - beta1**t if bias_correction else 1.0
+    theta = theta - (lr / correction1) * ratio
     return AdaMaxReferenceResult(theta, m, u)
 
 
 def averaging_reference_step(param_avg: Tensor, param: Tensor, beta: float) -> Tensor:
     """Temporal averaging (§7.2): θ̄_t <- β·θ̄_{t-1} + (1-β)·θ_t, in float64."""
     return beta * _as64(param_avg) + (1.0 - beta) * _as64(param)
-
-
-def averaged_reference_value(param_avg: Tensor, beta: float, step: int | float) -> Tensor:
-    """Bias-corrected average θ̂_t = θ̄_t/(1-β^t) (§7.2), in float64."""
-    return _as64(param_avg) / (1.0 - beta ** float(step))
 
 
 def adam_spike_step_ratio(step: int, beta1: float = 0.9, beta2: float = 0.999) -> float:

@@ -3,7 +3,7 @@
 A variational auto-encoder (one hidden layer of 500 softplus units in encoder and decoder, a
 50-dimensional Gaussian latent) is trained on MNIST with Adam and with the same update without
 the §3 bias-correction terms ("RMSProp with momentum",
-:class:`~seminal.adam.reproductions.no_bias_correction.AdamWithoutBiasCorrection`) over the grid
+:class:`~seminal.adam.Adam` with ``bias_correction=False``) over the grid
 β1 ∈ {0, 0.9}, β2 ∈ {0.99, 0.999, 0.9999}, log10 α ∈ {−5, ..., −1}, and the training loss is read
 after 10 and 100 epochs. The paper's claims: without bias correction, β2 close to 1 makes
 training unstable (especially early), and Adam is as good or better in every cell.
@@ -23,10 +23,10 @@ from typing import Any
 
 import torch
 
+from seminal.adam import Adam
 from seminal.adam.reproductions.data import load_flat_mnist
 from seminal.adam.reproductions.loop import Curve, train_curve
 from seminal.adam.reproductions.models import VAE
-from seminal.adam.reproductions.no_bias_correction import AdamWithoutBiasCorrection
 from seminal.adam.reproductions.plots import new_figure
 from seminal.experiments.registry import ComparisonRow, Experiment, PaperTarget, RunContext, RunResult
 
@@ -100,12 +100,7 @@ def run(cfg: Fig4Config, ctx: RunContext) -> RunResult:
                 for bias_correction in (True, False):
                     model = copy.deepcopy(template)
                     lr = 10.0 ** log10_lr
-                    if bias_correction:
-                        from seminal.adam import Adam
-
-                        optimizer: torch.optim.Optimizer = Adam(model.parameters(), lr=lr, betas=(beta1, beta2), eps=cfg.eps)
-                    else:
-                        optimizer = AdamWithoutBiasCorrection(model.parameters(), lr=lr, betas=(beta1, beta2), eps=cfg.eps)
+                    optimizer = Adam(model.parameters(), lr=lr, betas=(beta1, beta2), eps=cfg.eps, bias_correction=bias_correction)
                     method = "adam" if bias_correction else "no_bias_correction"
                     curve: Curve = train_curve(
                         ctx, name=cell_name(beta1, beta2, log10_lr, bias_correction), method=method, lr=lr,

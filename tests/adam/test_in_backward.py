@@ -1,0 +1,60 @@
+"""step_in_backward(): the update applied inside backward is exactly step()'s trajectory."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from seminal.adam import AdaMax, Adam
+
+
+def _model() -> torch.nn.Module:
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Linear(6, 16), torch.nn.Tanh(), torch.nn.Linear(16, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1))
+
+
+@pytest.mark.parametrize(
+    ("cls", "options"),
+    [
+        (Adam, {}),
+        (Adam, {"impl": "loop", "amsgrad": True}),
+        (Adam, {"beta1_decay": 0.9, "averaging": 0.9, "eps_mode": "efficient"}),
+        (Adam, {"impl": "reference", "weight_decay": 0.1, "decoupled_weight_decay": True}),
+        (AdaMax, {"bias_correction": False}),
+    ],
+)
+def test_step_in_backward_is_bit_identical_to_step(cls, options):
+    model, twin = _model(), _model()
+    opt = cls(model.parameters(), lr=0.01, **options)
+    twin_opt = cls(twin.parameters(), lr=0.01, **options)
+    remove = twin_opt.step_in_backward()
+    gen = torch.Generator().manual_seed(1)
+    for _ in range(5):
+        x = torch.randn(32, 6, generator=gen)
+        opt.zero_grad(set_to_none=True)
+        model(x).pow(2).mean().backward()
+        opt.step()
+        twin(x).pow(2).mean().backward()  # the update happens in here
+        assert all(p.grad is None for p in twin.parameters())  # gradients freed as they are used
+    for p, q in zip(model.parameters(), twin.parameters()):
+        assert torch.equal(p, q)
+        assert float(opt.state[p]["step"]) == float(twin_opt.state[q]["step"]) == 5.0
+    if "averaging" in options:
+        assert torch.equal(opt.averaged_value(model[0].weight), twin_opt.averaged_value(twin[0].weight))
+    remove()
+    before = [p.detach().clone() for p in twin.parameters()]
+    twin(torch.ones(2, 6)).sum().backward()  # hooks removed: backward only accumulates
+    assert all(torch.equal(p, b) for p, b in zip(twin.parameters(), before))
+    assert all(p.grad is not None for p in twin.parameters())
+
+
+def test_frozen_parameters_and_bad_state_inside_backward():
+    model = _model()
+    model[0].weight.requires_grad_(False)
+    opt = Adam(model.parameters())
+    opt.step_in_backward()
+    model(torch.ones(3, 6)).sum().backward()
+    assert model[0].weight not in opt.state and float(opt.state[model[2].weight]["step"]) == 1.0
+    opt.state[model[2].weight]["exp_avg"] = torch.zeros(3)
+    with pytest.raises(ValueError, match="has shape"):
+        model(torch.ones(3, 6)).sum().backward()
