@@ -34,17 +34,17 @@ def _parse(argv: list[str]) -> tuple[object, object | None]:
     command, experiment_id = command_of(argv)
     experiment = None
     if command == "run" and experiment_id is not None:
-        try:
-            experiment = load_experiment(experiment_id)
-        except CliError as exc:
-            print(f"seminal run: error: {exc}", file=sys.stderr)
-            raise SystemExit(2) from None
+        experiment = load_experiment(experiment_id)  # CliError names the close matches
     return build_parser(experiment).parse_args(argv), experiment
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    args, experiment = _parse(argv)
+    try:
+        args, experiment = _parse(argv)
+    except CliError as exc:
+        print(f"seminal run: error: {exc}", file=sys.stderr)
+        return exc.code
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     prog = f"seminal {args.command}"
     try:
