@@ -36,6 +36,7 @@ BAD_INPUTS: list[tuple[list[str], str]] = [
     (["run", "adam-fig1", *SMOKE, "--seed", str(2**63)], "--seed"),
     (["run", "adam-fig1", *SMOKE, "--seed", "abc"], "--seed"),
     (["run", "adam-fig1", *SMOKE, "--device", "tpu"], "--device"),
+    (["run", "adam-fig1", *SMOKE[:2], "--device", "cuda", *SMOKE[4:]], "--device"),
     (["run", "adam-fig1", *SMOKE[:2], "--device", "cuda:3", *SMOKE[4:]], "--device"),
     (["run", "adam-fig1", *SMOKE[:2], "--device", "mps", *SMOKE[4:]], "--device"),
     (["run", "adam-fig1", "--preset", "nope", "--out", "{tmp}/run"], "--preset"),

@@ -50,3 +50,30 @@ def test_a_config_built_in_code_is_checked_too() -> None:
 
     with pytest.raises(ValueError, match="config field l2: expected a finite number, got nan"):
         check_config(dataclasses.replace(Fig1Config(), l2=float("nan")))
+
+
+def test_enums_literals_and_fixed_tuples_parse_as_their_types() -> None:
+    import enum
+    from dataclasses import dataclass
+    from typing import Literal
+
+    class Prior(enum.Enum):
+        GAUSSIAN = "gaussian"
+        UNIFORM = "uniform"
+
+    @dataclass
+    class Config:
+        prior: Prior = Prior.GAUSSIAN
+        mode: Literal["sgd", "adam"] = "sgd"
+        size: tuple[int, int] = (28, 28)
+
+    fields = {info.name: info for info in config_fields(Config)}
+    assert parse_assignment("prior=uniform", fields, "x") == ("prior", Prior.UNIFORM)
+    assert parse_assignment("mode=adam", fields, "x") == ("mode", "adam")
+    assert parse_assignment("size=32,32", fields, "x") == ("size", (32, 32))
+    with pytest.raises(ConfigValueError, match="--set prior: expected one of gaussian, uniform, got 'laplace'"):
+        parse_assignment("prior=laplace", fields, "x")
+    with pytest.raises(ConfigValueError, match="--set mode: expected one of 'sgd', 'adam'"):
+        parse_assignment("mode=rmsprop", fields, "x")
+    with pytest.raises(ConfigValueError, match="--set size: expected 2 comma-separated values"):
+        parse_assignment("size=1,2,3", fields, "x")

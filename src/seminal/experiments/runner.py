@@ -203,8 +203,13 @@ def run_experiment(
                 _write(record, config, torch_device, dataset, data_dir)
             return record
         notes = list(prepared.notes)
-        resume, differences = _check_resume(out_dir, fingerprint, resume=resume, resume_anyway=resume_anyway,
-                                            resume_missing=resume_missing, notes=notes)
+        # Under torchrun only the main process judges the folder: the others start while it may
+        # already be writing there, and follow its decision (a refusal stops the whole job).
+        if main:
+            resume, differences = _check_resume(out_dir, fingerprint, resume=resume, resume_anyway=resume_anyway,
+                                                resume_missing=resume_missing, notes=notes)
+        else:
+            resume, differences = resume and _has_checkpoint(out_dir), []
         record.resumed_with_differences = differences
         ctx = RunContext(
             out_dir=out_dir, device=torch_device, seed=seed, quick=preset != "full", resume=resume,
