@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import enum
+from dataclasses import dataclass
+from typing import Literal
+
 import pytest
 
 from seminal.adam.reproductions.fig1 import Fig1Config
@@ -52,22 +56,20 @@ def test_a_config_built_in_code_is_checked_too() -> None:
         check_config(dataclasses.replace(Fig1Config(), l2=float("nan")))
 
 
+class Prior(enum.Enum):
+    GAUSSIAN = "gaussian"
+    UNIFORM = "uniform"
+
+
+@dataclass
+class TypedConfig:
+    prior: Prior = Prior.GAUSSIAN
+    mode: Literal["sgd", "adam"] = "sgd"
+    size: tuple[int, int] = (28, 28)
+
+
 def test_enums_literals_and_fixed_tuples_parse_as_their_types() -> None:
-    import enum
-    from dataclasses import dataclass
-    from typing import Literal
-
-    class Prior(enum.Enum):
-        GAUSSIAN = "gaussian"
-        UNIFORM = "uniform"
-
-    @dataclass
-    class Config:
-        prior: Prior = Prior.GAUSSIAN
-        mode: Literal["sgd", "adam"] = "sgd"
-        size: tuple[int, int] = (28, 28)
-
-    fields = {info.name: info for info in config_fields(Config)}
+    fields = {info.name: info for info in config_fields(TypedConfig)}
     assert parse_assignment("prior=uniform", fields, "x") == ("prior", Prior.UNIFORM)
     assert parse_assignment("mode=adam", fields, "x") == ("mode", "adam")
     assert parse_assignment("size=32,32", fields, "x") == ("size", (32, 32))

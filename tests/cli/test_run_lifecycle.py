@@ -187,3 +187,21 @@ def test_full_preset_without_full_mnist_is_refused_before_the_folder(monkeypatch
     err = capsys.readouterr().err
     assert "the full preset needs the full mnist files" in err and "--quick" in err and "--data-dir" in err
     assert not (tmp_path / "runs").exists()
+
+
+def test_torch_save_on_a_full_disk_is_one_line(fake: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # torch.save reports a full disk as a RuntimeError from its zip writer, not as ENOSPC.
+    import shutil
+    from collections import namedtuple
+
+    from tests.cli import fake_ctx
+
+    def zip_writer_fails(config: object, ctx: object) -> None:
+        raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 6848 vs 6742")
+
+    registry._REGISTRY["adam-ctx"] = fake_ctx.dataclasses.replace(fake_ctx.make_ctx_fake(), run=zip_writer_fails)
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(1 << 20, 1 << 20, 4096))
+    assert _run("run", "adam-ctx", "--quick", *CPU, "--out", str(fake / "r")) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "no space left on the device holding" in err and "4,096 bytes free" in err

@@ -55,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if type(exc).__name__ == "NonFiniteLossError":
             print(f"{prog}: training stopped: {exc}", file=sys.stderr)
             return 1
-        described = one_line(exc)
+        described = one_line(exc, getattr(args, "out", None))
         if described is None or args.verbose:
             raise
         message, code = described

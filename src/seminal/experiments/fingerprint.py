@@ -24,12 +24,15 @@ __all__ = ["run_fingerprint", "code_version", "fingerprint_of_record"]
 @functools.lru_cache(maxsize=1)
 def code_version() -> str:
     """``<seminal version>`` or ``<version>+g<commit>`` when seminal runs from a git checkout."""
+    package = Path(seminal.__file__).resolve().parent
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=Path(seminal.__file__).parent,
+            ["git", "rev-parse", "--show-toplevel", "--short", "HEAD"], cwd=package,
             capture_output=True, text=True, timeout=5, check=False,
         )
-        commit = out.stdout.strip() if out.returncode == 0 else ""
+        lines = out.stdout.split() if out.returncode == 0 else []
+        # Only seminal's own checkout counts, not some repository a venv happens to sit in.
+        commit = lines[1] if len(lines) == 2 and Path(lines[0]).resolve() / "src" / "seminal" == package else ""
     except (OSError, subprocess.SubprocessError):
         commit = ""
     return f"{seminal.__version__}+g{commit}" if commit else seminal.__version__

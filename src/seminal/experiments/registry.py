@@ -203,6 +203,9 @@ class Experiment:
         targets: the paper's values this experiment is compared with.
         run: ``run(config, ctx) -> RunResult``.
         requires: human-readable requirement that is checked by ``available`` (e.g. "CIFAR-10").
+            When it mentions "MNIST", the runner also refuses the *full* preset unless the full
+            dataset is found (or downloaded): the offline 5,000 digits are no stand-in for the
+            paper's setting.
         available: ``available(config, data_dir)`` returns None when the experiment can run here
             with that config and ``--data-dir``, else the reason it cannot.
         in_quick_reproduce: whether ``seminal reproduce --quick`` includes it.
