@@ -82,6 +82,8 @@ def resolve_run_folder(args: argparse.Namespace, parent: Path) -> Path:
     """The folder this run writes into; ``parent`` holds the default ``version_N`` folders."""
     from seminal.experiments.run_dirs import latest_version_dir, new_version_dir
 
+    if args.resume_anyway and args.resume is None:
+        args.resume = ""  # --resume-anyway implies --resume
     resume = args.resume
     if resume is not None and resume not in ("", "last"):
         folder = Path(resume)

@@ -8,7 +8,6 @@ start at once. ``seminal run EXPERIMENT --help`` additionally lists the experime
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import NoReturn
 
@@ -72,15 +71,15 @@ def _add_common_run_options(parser: argparse.ArgumentParser, presets: tuple[str,
                        help="also write TensorBoard scalars under <run folder>/tensorboard (needs seminal[tensorboard])")
 
 
-def build_parser(run_fields: object | None = None) -> OneLineParser:
+def build_parser(run_fields: object | None = None, parser_class: type[OneLineParser] = OneLineParser) -> OneLineParser:
     """The ``seminal`` parser. ``run_fields`` (an Experiment) adds that experiment's config fields to ``run``."""
-    parser = OneLineParser(
+    parser = parser_class(
         prog="seminal",
         description="Seminal deep-learning papers as components, proofs and reproductions (Adam, STN, GAN).",
         epilog="`seminal run EXPERIMENT --help` lists the experiment's presets and every config field.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more, and show tracebacks")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=parser_class)
     sub.required = True
 
     listing = sub.add_parser("list", help="list the registered experiments",
@@ -129,13 +128,8 @@ def build_parser(run_fields: object | None = None) -> OneLineParser:
 def command_of(argv: list[str]) -> tuple[str | None, str | None]:
     """(command, experiment id) of ``argv`` without parsing it fully (None where absent)."""
     tokens = [t for t in argv if t not in ("-h", "--help")]
-    probe = build_parser()
-    probe.error = _probe_error  # type: ignore[method-assign]
-    for action in probe._subparsers._group_actions if probe._subparsers else []:  # noqa: SLF001
-        for sub in getattr(action, "choices", {}).values():
-            sub.error = _probe_error  # type: ignore[method-assign]
     try:
-        args, _ = probe.parse_known_args(tokens)
+        args, _ = build_parser(parser_class=_ProbeParser).parse_known_args(tokens)
     except _ProbeFailed:
         first = next((t for t in tokens if not t.startswith("-")), None)
         return first, None
@@ -146,9 +140,8 @@ class _ProbeFailed(Exception):
     pass
 
 
-def _probe_error(message: str) -> NoReturn:
-    raise _ProbeFailed(message)
+class _ProbeParser(OneLineParser):
+    """Reports a parse error to :func:`command_of` instead of exiting (the real parse reports it)."""
 
-
-if __name__ == "__main__":  # pragma: no cover
-    build_parser().print_help(sys.stdout)
+    def error(self, message: str) -> NoReturn:
+        raise _ProbeFailed(message)
