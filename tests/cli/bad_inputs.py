@@ -61,7 +61,7 @@ BAD_INPUTS: list[tuple[list[str], str]] = [
     (["sample", "--checkpoint", "{gen}", "--out", "{file}"], "--out"),
     (["sample", "--checkpoint", "{gen}", "--seed", "-5"], "--seed"),
     (["sample", "--checkpoint", "{gen}", "--nrow", "0"], "--nrow"),
-    (["sample", "--checkpoint", "{evil}"], "evil.pt"),
+    (["sample", "--checkpoint", "{evil}"], "evil.pt was refused by torch.load(weights_only=True)"),
     (["data", "--dataset", "nope"], "--dataset"),
     (["frobnicate"], "COMMAND"),
 ]

@@ -52,6 +52,7 @@ __all__ = [
     "active_run_fingerprint",
     "fingerprint_hash",
     "fingerprint_differences",
+    "foreign_globals",
 ]
 
 #: Identifies a seminal training checkpoint (``checkpoint["format"]``).
@@ -271,7 +272,7 @@ def load_checkpoint(path: str | os.PathLike[str], map_location: str | torch.devi
         obj = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
         reason = _unpickler_reason(exc)
-        foreign = _foreign_globals(path)
+        foreign = foreign_globals(path)
         if foreign:
             reason = "it imports " + ", ".join(foreign[:3])
             raise CheckpointError(
@@ -320,8 +321,13 @@ _TENSOR_GLOBALS_MODULES = {"torch._utils", "collections", "torch.serialization"}
 _TORCH_NAMES = re.compile(r"^(\w*Storage|Size|device|dtype|Tensor|float\w*|bfloat16|int\w*|uint\w*|bool|complex\w*|half|double|long|short)$")
 
 
-def _foreign_globals(path: Path) -> list[str]:
-    """``module.name`` of every global in the checkpoint's pickle that tensors do not need."""
+def foreign_globals(path: str | os.PathLike[str]) -> list[str]:
+    """``module.name`` of every global in a torch.save file's pickle that tensors do not need.
+
+    Non-empty for a file that ``torch.load(weights_only=True)`` refuses because unpickling it would
+    import (and could run) code; empty for plain tensors and containers, or an unreadable file.
+    """
+    path = Path(path)
     try:
         with zipfile.ZipFile(path) as archive:
             pickles = [n for n in archive.namelist() if n.endswith("data.pkl")]
