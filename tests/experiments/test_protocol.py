@@ -25,6 +25,7 @@ from seminal.experiments.registry import (
     RunResult,
 )
 from seminal.experiments.runner import (
+    ResumeError,
     load_run_record,
     prune_checkpoints,
     run_experiment,
@@ -249,7 +250,8 @@ def test_resuming_a_finished_run_returns_its_results_without_running_again(tmp_p
     again = run_experiment(experiment, out_dir=tmp_path, preset="quick", device="cpu", progress=False, resume=True)
     assert calls == [600] and again.status == "ok" and again.metrics == first.metrics
     assert again.comparison == first.comparison
-    # A different config in the same folder is a new run, not a resume of the finished one.
-    run_experiment(experiment, out_dir=tmp_path, preset="quick", device="cpu", progress=False, resume=True,
-                   overrides={"iterations": 7})
-    assert calls == [600, 7]
+    # A different config is not a resume of the finished run: refused, saying what differs.
+    with pytest.raises(ResumeError, match=r"other settings: .*iterations"):
+        run_experiment(experiment, out_dir=tmp_path, preset="quick", device="cpu", progress=False, resume=True,
+                       overrides={"iterations": 7})
+    assert calls == [600]

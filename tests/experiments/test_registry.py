@@ -21,7 +21,7 @@ def test_unknown_override_and_preset_are_rejected() -> None:
     exp = make_fake()
     with pytest.raises(ValueError, match=r"unknown config field\(s\) \['nope'\] for experiment 'adam-fake'"):
         exp.config("full", {"nope": 1})
-    with pytest.raises(ValueError, match="preset must be one of 'full', 'quick', 'smoke', got 'fast'"):
+    with pytest.raises(ValueError, match="unknown preset 'fast' for experiment 'adam-fake'; expected one of full, quick, smoke"):
         exp.config("fast")
 
 

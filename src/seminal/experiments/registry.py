@@ -13,9 +13,10 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
+if TYPE_CHECKING:  # torch is imported lazily so that `seminal --help` and `seminal list` start fast
+    import torch
 
 from seminal.experiments.protocol import DataSource, Protocol, assess_protocol
 
@@ -33,10 +34,19 @@ __all__ = [
     "all_experiments",
     "experiments_for",
     "PAPERS",
+    "BUILTIN_PRESETS",
 ]
 
 #: Paper ids, in the order reports list them.
 PAPERS: tuple[str, ...] = ("adam", "stn", "gan")
+#: Presets every experiment knows (smoke only where it defines one); ``Experiment.presets`` adds more.
+BUILTIN_PRESETS: tuple[str, ...] = ("full", "quick", "smoke")
+
+
+def _cpu() -> torch.device:
+    import torch
+
+    return torch.device("cpu")
 
 
 @dataclass(frozen=True)
@@ -136,7 +146,10 @@ class RunContext:
         dataset: dataset name from ``--dataset`` ("mnist", "fashion-mnist", "kmnist").
         progress: show progress bars.
         amp: mixed precision for the training layer: None/False = off, True or "fp16"/"bf16"
-            (``--amp``; takes effect on CUDA in loops that use ``trainer.autocast()``).
+            (``--amp``; takes effect on CUDA in loops that use ``trainer.autocast()``; the runner
+            turns it off on other devices and says so in a note).
+        tensorboard: also write TensorBoard scalars (``--tensorboard``; needs the package); None
+            leaves it to the training layer (``$SEMINAL_TENSORBOARD``).
         notes: provenance notes that the run appends to; they are written to the report next
             to the results. Where the data came from is recorded with :meth:`record_data`, not
             as a note.
@@ -147,7 +160,7 @@ class RunContext:
     """
 
     out_dir: Path
-    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+    device: torch.device = field(default_factory=_cpu)
     seed: int = 0
     quick: bool = False
     resume: bool = False
@@ -155,6 +168,7 @@ class RunContext:
     dataset: str = "mnist"
     progress: bool = True
     amp: bool | str | None = None
+    tensorboard: bool | None = None
     notes: list[str] = field(default_factory=list)
     preset: str = "full"
     config: Any = None
@@ -227,6 +241,9 @@ class Experiment:
         targets: the paper's values this experiment is compared with.
         run: ``run(config, ctx) -> RunResult``.
         requires: human-readable requirement that is checked by ``available`` (e.g. "CIFAR-10").
+            When it mentions "MNIST", the runner also refuses the *full* preset unless the full
+            dataset is found (or downloaded): the offline 5,000 digits are no stand-in for the
+            paper's setting.
         available: ``available(config, data_dir)`` returns None when the experiment can run here
             with that config and ``--data-dir``, else the reason it cannot.
         in_quick_reproduce: whether ``seminal reproduce --quick`` includes it.
@@ -236,6 +253,11 @@ class Experiment:
             Files the run writes outside ``checkpoints/`` (final weights, samples) are kept.
         paper_figure_description: one line saying what the paper's figure shows, printed beside
             our figure in the report (default: the targets' claims in words).
+        validate: ``validate(config)`` raises ValueError (naming the field) for a config the run would
+            refuse; the runner calls it before it creates the run folder.
+        presets: further named presets (e.g. ``laptop``): ``presets[name](full_config)`` returns
+            that preset's config. ``--preset NAME`` selects any of ``full``, ``quick``, ``smoke``
+            and these.
     """
 
     id: str
@@ -251,6 +273,8 @@ class Experiment:
     in_quick_reproduce: bool = True
     keep_checkpoints: tuple[str, ...] = ()
     paper_figure_description: str = ""
+    presets: dict[str, Callable[[Any], Any]] = field(default_factory=dict, hash=False, compare=False)
+    validate: Callable[[Any], None] | None = None
 
     def figure_description(self) -> str:
         """What the paper's figure shows, in words: :attr:`paper_figure_description`, or the
@@ -263,18 +287,27 @@ class Experiment:
     def default_config(self) -> Any:
         return self.config_cls()
 
+    @property
+    def preset_names(self) -> tuple[str, ...]:
+        """Every preset ``--preset`` accepts for this experiment, "full" first."""
+        builtin = ("full", "quick") + (("smoke",) if self.smoke is not None else ())
+        return builtin + tuple(name for name in self.presets if name not in builtin)
+
     def config(self, preset: str = "full", overrides: dict[str, Any] | None = None) -> Any:
-        """The config for ``preset`` ("full", "quick" or "smoke") with ``overrides`` applied."""
-        if preset == "full":
+        """The config for ``preset`` (see :attr:`preset_names`) with ``overrides`` applied."""
+        if preset in self.presets:
+            cfg = self.presets[preset](self.config_cls())
+        elif preset == "full":
             cfg = self.config_cls()
         elif preset == "quick":
             cfg = self.quick()
-        elif preset == "smoke":
-            if self.smoke is None:
-                raise ValueError(f"Experiment {self.id!r} has no smoke preset")
+        elif preset == "smoke" and self.smoke is not None:
             cfg = self.smoke()
         else:
-            raise ValueError(f"preset must be one of 'full', 'quick', 'smoke', got {preset!r}")
+            raise ValueError(
+                f"--preset: unknown preset {preset!r} for experiment {self.id!r}; "
+                f"expected one of {', '.join(self.preset_names)}"
+            )
         if overrides:
             names = {f.name for f in dataclasses.fields(cfg)}
             unknown = sorted(set(overrides) - names)

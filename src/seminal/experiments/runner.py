@@ -12,8 +12,16 @@ A run directory holds::
     figures/*.png     figures
     checkpoints/      training state (seminal.training), for --resume; deleted when the run ends
                       with status ok, except the files the experiment declares in keep_checkpoints
+    .lock             held while a run writes here (seminal.experiments.run_dirs)
 
 Only the main process writes these files when running under torchrun.
+
+Everything that can be checked before training is checked before anything is written
+(:func:`prepare_run`): the preset and config (no NaN/inf anywhere), the device, whether the
+experiment can run here, and that the full preset finds the full dataset. ``--resume`` is refused
+when the folder holds no checkpoint, or when the run's fingerprint (experiment, preset, seed,
+config, code version; :mod:`seminal.experiments.fingerprint`) differs from the one the folder was
+started with -- unless ``resume_anyway``, which continues and records the differences in run.json.
 """
 
 from __future__ import annotations
@@ -29,10 +37,85 @@ from typing import Any
 
 from seminal.environment import collect_environment
 from seminal.experiments.protocol import Protocol, apply_protocol
+from seminal.experiments.config_fields import check_config
+from seminal.experiments.fingerprint import fingerprint_of_record, run_fingerprint
 from seminal.experiments.registry import ComparisonRow, Experiment, RunContext, RunResult
+from seminal.experiments.run_dirs import run_folder_lock
 from seminal.io import atomic_write_json, atomic_write_text
 
-__all__ = ["RunRecord", "run_experiment", "render_run_markdown", "load_run_record", "prune_checkpoints"]
+__all__ = ["RunRecord", "PreparedRun", "ResumeError", "prepare_run", "run_experiment", "render_run_markdown",
+           "load_run_record", "prune_checkpoints"]
+
+
+class ResumeError(ValueError):
+    """``--resume`` cannot continue this folder (no checkpoint, or different settings)."""
+
+
+@dataclass(frozen=True)
+class PreparedRun:
+    """A run's validated settings (see :func:`prepare_run`)."""
+
+    config: Any
+    device: Any  # torch.device
+    amp: bool | str | None
+    unavailable: str | None  # why the experiment cannot run here, or None
+    notes: tuple[str, ...] = ()
+
+
+def prepare_run(
+    experiment: Experiment,
+    *,
+    preset: str = "full",
+    device: str = "auto",
+    data_dir: Path | None = None,
+    dataset: str = "mnist",
+    overrides: dict[str, Any] | None = None,
+    amp: bool | str | None = None,
+) -> PreparedRun:
+    """Check everything about a run that can be checked before it writes anything.
+
+    Raises ValueError (naming the option) for an unknown preset or field, a NaN/inf value, or a
+    device this machine lacks. Where the experiment cannot run here -- its ``available`` check, or
+    the full preset without the full dataset -- ``unavailable`` says why.
+    """
+    from seminal.training import resolve_device
+
+    config = experiment.config(preset, overrides)
+    check_config(config)
+    if experiment.validate is not None:
+        experiment.validate(config)
+    try:
+        torch_device = resolve_device(device)
+    except RuntimeError as exc:  # e.g. CUDA asked for on a machine without it
+        raise ValueError(f"--device {device}: {exc}") from None
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"--device {device}: {exc}") from None
+    notes: list[str] = []
+    if amp and torch_device.type != "cuda":
+        notes.append(f"--amp {amp} was ignored: mixed precision applies on CUDA only and this run is on {torch_device.type}.")
+        amp = False
+    resolved_data_dir = Path(data_dir) if data_dir is not None else None
+    reason = experiment.available(config, resolved_data_dir)
+    if reason is None and preset == "full":
+        reason = _full_data_missing(experiment, dataset, resolved_data_dir)
+    return PreparedRun(config, torch_device, amp, reason, tuple(notes))
+
+
+def _full_data_missing(experiment: Experiment, dataset: str, data_dir: Path | None) -> str | None:
+    # The 5,000-digit offline fallback is no stand-in for the paper's setting: the full preset of an
+    # MNIST experiment needs the real files (found, or downloaded and verified).
+    if "MNIST" not in experiment.requires:
+        return None
+    from seminal.data import DataFileError, DataUnavailableError, DownloadError, load_mnist
+
+    try:
+        load_mnist(dataset, data_dir=data_dir, allow_fallback=False, progress=False)
+    except (DataUnavailableError, DownloadError, DataFileError) as exc:
+        return (
+            f"the full preset needs the full {dataset} files ({exc}); "
+            "use --quick (or another --preset) or --data-dir"
+        )
+    return None
 
 
 @dataclass
@@ -54,8 +137,10 @@ class RunRecord:
     figures: list[Path] = field(default_factory=list)
     protocol: Protocol | None = None
     environment: dict[str, Any] = field(default_factory=dict)
+    resumed_with_differences: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
+        extra = {"resume_anyway": self.resumed_with_differences} if self.resumed_with_differences else {}
         return {
             "experiment": self.experiment,
             "paper": self.paper,
@@ -68,6 +153,7 @@ class RunRecord:
             "notes": self.notes,
             "protocol": self.protocol.to_json() if self.protocol is not None else None,
             "figures": [str(p.relative_to(self.out_dir)) if p.is_relative_to(self.out_dir) else str(p) for p in self.figures],
+            **extra,
         }
 
 
@@ -86,6 +172,9 @@ def run_experiment(
     amp: bool | str | None = None,
     raise_errors: bool = True,
     keep_checkpoints: bool = False,
+    tensorboard: bool | None = None,
+    resume_anyway: bool = False,
+    resume_missing: str = "refuse",
 ) -> RunRecord:
     """Run ``experiment`` into ``out_dir`` and write its files.
 
@@ -96,75 +185,167 @@ def run_experiment(
     When the run ends with status ok, its training checkpoints are deleted (see
     :func:`prune_checkpoints`) unless ``keep_checkpoints`` or the experiment's own
     ``keep_checkpoints`` patterns keep them; a failed or interrupted run keeps them for ``--resume``.
+
+    ``resume``: continue from the checkpoints in ``out_dir``. Refused (:class:`ResumeError`) when
+    the folder's run had other settings, unless ``resume_anyway`` (the differences go to run.json),
+    and when it holds no checkpoint, unless ``resume_missing="fresh"`` (start over, with a note).
+    Without ``resume``, a folder that already holds checkpoints is refused. While the run writes,
+    ``out_dir`` is locked (:func:`~seminal.experiments.run_dirs.run_folder_lock`): a second run into
+    the same folder raises :class:`~seminal.experiments.run_dirs.RunFolderBusy`.
     """
-    from seminal.training import resolve_device, seed_everything
+    from seminal.training import seed_everything
+    from seminal.training.checkpoint import run_fingerprint_scope
     from seminal.training.distributed import init_distributed, is_main_process
 
-    config = experiment.config(preset, overrides)
-    torch_device = resolve_device(device)
+    if resume_missing not in ("refuse", "fresh"):
+        raise ValueError(f"resume_missing must be 'refuse' or 'fresh', got {resume_missing!r}")
+    prepared = prepare_run(experiment, preset=preset, device=device, data_dir=data_dir, dataset=dataset,
+                           overrides=overrides, amp=amp)
+    config, torch_device, amp = prepared.config, prepared.device, prepared.amp
     init_distributed(torch_device)
     main = is_main_process()
     out_dir = Path(out_dir)
     record = RunRecord(experiment.id, experiment.paper, experiment.title, preset, seed, out_dir, status="running")
-    if resume:
+    fingerprint = run_fingerprint(experiment.id, preset, seed, dataset, amp, config)
+    if resume and not _has_checkpoint(out_dir):
         finished = _finished_run(out_dir, _config_record(experiment, preset, seed, torch_device, dataset, data_dir, config))
         if finished is not None:  # its checkpoints were deleted on success: its results are the resume point
             return finished
 
-    ctx = RunContext(
-        out_dir=out_dir, device=torch_device, seed=seed, quick=preset != "full", resume=resume,
-        data_dir=Path(data_dir) if data_dir is not None else None, dataset=dataset, progress=progress,
-        amp=amp, preset=preset, config=config, paper_config=experiment.default_config(),
-    )
-    record.protocol = ctx.protocol()
-    record.environment = collect_environment(torch_device)
-    reason = experiment.available(config, Path(data_dir) if data_dir is not None else None)
-    if reason is not None:
-        record.status = "unavailable"
-        record.error = reason
+    with run_folder_lock(out_dir, enabled=main):
+        record.environment = collect_environment(torch_device)
+        if prepared.unavailable is not None:
+            record.status = "unavailable"
+            record.error = prepared.unavailable
+            if main:
+                _write(record, config, torch_device, dataset, data_dir)
+                atomic_write_json(out_dir / "environment.json", record.environment)
+            return record
+        notes = list(prepared.notes)
+        # Under torchrun only the main process judges the folder: the others start while it may
+        # already be writing there, and follow its decision (a refusal stops the whole job).
         if main:
-            _write(record, config, torch_device, dataset, data_dir)
-            atomic_write_json(out_dir / "environment.json", record.environment)
-        return record
-
-    if main:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        atomic_write_json(out_dir / "config.json", _config_record(experiment, preset, seed, torch_device, dataset, data_dir, config))
-        atomic_write_json(out_dir / "environment.json", record.environment)
-    seed_everything(seed)
-    start = time.perf_counter()
-    try:
-        result: RunResult = experiment.run(config, ctx)
-    except Exception as exc:  # noqa: BLE001 - recorded, then re-raised unless asked not to
-        record.status = "failed"
-        record.error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        record.duration_s = time.perf_counter() - start
-        record.notes = list(ctx.notes)
+            resume, differences = _check_resume(out_dir, fingerprint, resume=resume, resume_anyway=resume_anyway,
+                                                resume_missing=resume_missing, notes=notes)
+        else:
+            resume, differences = resume and _has_checkpoint(out_dir), []
+        record.resumed_with_differences = differences
+        ctx = RunContext(
+            out_dir=out_dir, device=torch_device, seed=seed, quick=preset != "full", resume=resume,
+            data_dir=Path(data_dir) if data_dir is not None else None, dataset=dataset, progress=progress,
+            amp=amp, tensorboard=tensorboard, preset=preset, config=config, paper_config=experiment.default_config(),
+        )
+        for note in notes:
+            ctx.note(note)
         record.protocol = ctx.protocol()
         if main:
-            atomic_write_json(out_dir / "run.json", {**record.summary(), "traceback": traceback.format_exc()})
-        if raise_errors:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            atomic_write_json(out_dir / "config.json",
+                              {**_config_record(experiment, preset, seed, torch_device, dataset, data_dir, config),
+                               "amp": amp if amp else None, "fingerprint": fingerprint})
+            atomic_write_json(out_dir / "environment.json", record.environment)
+        seed_everything(seed)
+        start = time.perf_counter()
+        try:
+            with run_fingerprint_scope(fingerprint, allow_mismatch=resume_anyway):
+                result: RunResult = experiment.run(config, ctx)
+        except Exception as exc:  # noqa: BLE001 - recorded, then re-raised unless asked not to
+            record.status = "failed"
+            record.error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            record.duration_s = time.perf_counter() - start
+            record.notes = list(ctx.notes)
+            record.protocol = ctx.protocol()
+            if main:
+                _write_quietly(out_dir / "run.json", {**record.summary(), "traceback": traceback.format_exc()})
+            if raise_errors:
+                raise
+            return record
+        except BaseException as exc:
+            record.status = "interrupted"
+            record.error = f"{type(exc).__name__}: {exc}".rstrip(": ")
+            record.duration_s = time.perf_counter() - start
+            if main:
+                _write_quietly(out_dir / "run.json", record.summary())
             raise
-        return record
-    except BaseException as exc:
-        record.status = "interrupted"
-        record.error = f"{type(exc).__name__}: {exc}".rstrip(": ")
+        record.status = "ok"
         record.duration_s = time.perf_counter() - start
+        record.protocol = ctx.protocol()
+        record.metrics = result.metrics
+        record.comparison = apply_protocol(result.comparison, record.protocol)
+        record.figures = list(result.figures)
+        record.notes = list(dict.fromkeys([*ctx.notes, *result.notes]))
         if main:
-            atomic_write_json(out_dir / "run.json", record.summary())
-        raise
-    record.status = "ok"
-    record.duration_s = time.perf_counter() - start
-    record.protocol = ctx.protocol()
-    record.metrics = result.metrics
-    record.comparison = apply_protocol(result.comparison, record.protocol)
-    record.figures = list(result.figures)
-    record.notes = list(dict.fromkeys([*ctx.notes, *result.notes]))
-    if main:
-        _write(record, config, torch_device, dataset, data_dir)
-        if not keep_checkpoints:
-            prune_checkpoints(out_dir, experiment.keep_checkpoints)
-    return record
+            _write(record, config, torch_device, dataset, data_dir)
+            if not keep_checkpoints:
+                prune_checkpoints(out_dir, experiment.keep_checkpoints)
+        return record
+
+
+def _write_quietly(path: Path, obj: Any) -> None:
+    # Recording a failure must not replace it: when the disk is full this write fails too, and the
+    # user should see the original error, not a second traceback chained to it.
+    try:
+        atomic_write_json(path, obj)
+    except OSError:
+        pass
+
+
+def _has_checkpoint(out_dir: Path) -> bool:
+    return out_dir.is_dir() and any(out_dir.rglob("checkpoints/*.pt"))
+
+
+def _finished(out_dir: Path) -> bool:
+    # A finished run's checkpoints are pruned; its results must not be overwritten either.
+    try:
+        return json.loads((out_dir / "run.json").read_text(encoding="utf-8")).get("status") == "ok"
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _check_resume(out_dir: Path, fingerprint: dict[str, Any], *, resume: bool, resume_anyway: bool,
+                  resume_missing: str, notes: list[str]) -> tuple[bool, list[str]]:
+    """Decide whether this run resumes; returns (resume, settings that differ from the folder's run)."""
+    if not resume:
+        if _has_checkpoint(out_dir) or _finished(out_dir):
+            held = "the checkpoints of a run" if _has_checkpoint(out_dir) else "a finished run"
+            raise ResumeError(
+                f"--out {str(out_dir)!r} already holds {held}; pass --resume to continue it (or show a finished "
+                "run's results), or choose a new folder (the default --out always makes a new version_N folder)"
+            )
+        return False, []
+    differences = _differences(out_dir, fingerprint)
+    if differences and not resume_anyway:
+        raise ResumeError(
+            f"--resume: the run in {str(out_dir)!r} was started with other settings: {'; '.join(differences)}. "
+            "Resume with the original settings, or pass --resume-anyway to continue with the new ones"
+        )
+    if not _has_checkpoint(out_dir):
+        if resume_missing == "fresh":
+            notes.append(f"--resume: {out_dir} held no checkpoint, so this run started from scratch.")
+            return False, []
+        raise ResumeError(
+            f"--resume: {str(out_dir)!r} holds no checkpoint (checkpoints/*.pt), so there is nothing to resume; "
+            "run without --resume to start a new run"
+        )
+    if differences:
+        notes.append("--resume-anyway: continued a run started with other settings: " + "; ".join(differences))
+    return True, differences
+
+
+def _differences(out_dir: Path, fingerprint: dict[str, Any]) -> list[str]:
+    from seminal.training.checkpoint import fingerprint_differences
+
+    try:
+        record = json.loads((out_dir / "config.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []  # the checkpoints carry the fingerprint too; the training layer checks them on load
+    except (OSError, ValueError) as exc:
+        raise ResumeError(f"--resume: cannot read {out_dir / 'config.json'} ({exc})") from None
+    saved = fingerprint_of_record(record) if isinstance(record, dict) else None
+    if saved is None:
+        return []
+    current = {key: value for key, value in fingerprint.items() if key in saved}
+    return fingerprint_differences(saved, current)
 
 
 def _finished_run(out_dir: Path, wanted: dict[str, Any]) -> RunRecord | None:
@@ -179,7 +360,10 @@ def _finished_run(out_dir: Path, wanted: dict[str, Any]) -> RunRecord | None:
     same = json.loads(json.dumps({k: wanted.get(k) for k in keys}, default=str)) == {k: written.get(k) for k in keys}
     if not isinstance(run, dict) or run.get("status") != "ok" or not same:
         return None
-    return load_run_record(out_dir)
+    record = load_run_record(out_dir)
+    record.notes = [*record.notes, f"--resume: the run in {out_dir} had already finished; these are its stored results "
+                    "(nothing was trained again)."]
+    return record
 
 
 def prune_checkpoints(out_dir: Path, keep: tuple[str, ...] = ()) -> list[Path]:

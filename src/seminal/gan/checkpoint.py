@@ -90,7 +90,16 @@ def load_generator(path: str | Path) -> GeneratorFile:
     try:
         blob = torch.load(p, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - re-raised with the file's name
-        raise GeneratorFileError(f"Invalid checkpoint: {p} is not a readable torch file ({type(exc).__name__}: {exc})") from exc
+        from seminal.training.checkpoint import foreign_globals
+
+        code = foreign_globals(p)  # judged by what the pickle imports, not by torch's wording
+        if code:
+            raise GeneratorFileError(
+                f"Invalid checkpoint: {p} was refused by torch.load(weights_only=True): it imports "
+                f"{', '.join(code[:3])}, which could run code when loaded"
+            ) from exc
+        first_line = next((line for line in str(exc).splitlines() if line.strip()), "")
+        raise GeneratorFileError(f"Invalid checkpoint: {p} is not a readable torch file ({type(exc).__name__}: {first_line})") from exc
     if not isinstance(blob, dict) or blob.get("format") != GENERATOR_FORMAT:
         found = blob.get("format") if isinstance(blob, dict) else type(blob).__name__
         raise GeneratorFileError(

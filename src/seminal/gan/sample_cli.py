@@ -17,19 +17,10 @@ from pathlib import Path
 
 import torch
 
+from seminal.cli.sample_args import MAX_SAMPLES, add_sample_arguments
 from seminal.io import atomic_path, atomic_write_bytes
 
-__all__ = ["add_sample_arguments", "run_sample", "generate_samples"]
-
-
-def add_sample_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``seminal sample``'s options to ``parser``."""
-    parser.add_argument("--checkpoint", required=True, type=Path, help="a GAN run directory or its generator.pt")
-    parser.add_argument("-n", "--num-samples", dest="num_samples", type=int, default=100, help="how many samples (default 100)")
-    parser.add_argument("--out", type=Path, default=None, help="output folder (default: <run dir>/samples)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the noise draws (default 0)")
-    parser.add_argument("--nrow", type=int, default=10, help="images per row of grid.png (default 10)")
-    parser.add_argument("--no-individual", action="store_true", help="write only grid.png and samples.pt")
+__all__ = ["add_sample_arguments", "run_sample", "generate_samples", "MAX_SAMPLES"]
 
 
 def generate_samples(checkpoint: Path, num_samples: int, seed: int = 0) -> torch.Tensor:
@@ -37,8 +28,13 @@ def generate_samples(checkpoint: Path, num_samples: int, seed: int = 0) -> torch
     from seminal.gan.checkpoint import load_generator
     from seminal.gan.noise import sample_noise
 
-    if num_samples < 1:
-        raise ValueError(f"Invalid num_samples: {num_samples} (expected >= 1)")
+    if isinstance(num_samples, bool) or not isinstance(num_samples, int) or not 1 <= num_samples <= MAX_SAMPLES:
+        raise ValueError(
+            f"Invalid num_samples: {num_samples!r} (expected -n/--num-samples from 1 to {MAX_SAMPLES:,}; "
+            "draw larger sets in several calls)"
+        )
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
+        raise ValueError(f"Invalid seed: {seed!r} (expected an integer in [0, 2**63))")
     loaded = load_generator(checkpoint)
     noise = sample_noise(num_samples, loaded.generator.noise_dim, loaded.prior, generator=torch.Generator().manual_seed(seed))
     with torch.no_grad():
@@ -60,11 +56,14 @@ def run_sample(args: argparse.Namespace) -> int:
         path = resolve_generator_path(args.checkpoint)
         if args.nrow < 1:
             raise ValueError(f"Invalid --nrow: {args.nrow} (expected >= 1)")
+        out = args.out if args.out is not None else path.parent / "samples"
+        if out.exists() and not out.is_dir():
+            raise ValueError(f"Invalid --out: {str(out)!r} is a file (expected a folder; it is created if missing)")
         images = generate_samples(path, args.num_samples, args.seed)
     except (GeneratorFileError, ValueError) as exc:
-        print(f"seminal sample: error: {exc}", file=sys.stderr)
+        first_line = next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+        print(f"seminal sample: error: {first_line}", file=sys.stderr)
         return 2
-    out = args.out if args.out is not None else path.parent / "samples"
     out.mkdir(parents=True, exist_ok=True)
     fig = sample_grid_figure(images, nrow=args.nrow, title=f"{args.num_samples} samples of {path}")
     with atomic_path(out / "grid.png") as tmp:

@@ -8,17 +8,28 @@ killed or the disk fills up during the write.
 
 Loading always uses ``torch.load(weights_only=True)``: a checkpoint downloaded from elsewhere can
 only contain tensors and plain containers, never code. Every failure is a
-:class:`~seminal.training.errors.CheckpointError` naming the file and the problem.
+:class:`~seminal.training.errors.CheckpointError` naming the file and the problem. A file refused
+for containing code is told apart from a damaged one by what its pickle names (the globals it
+imports), never by the wording of torch's error, which changes between versions.
+
+**Run fingerprint.** Inside :func:`run_fingerprint_scope` (the experiment runner opens one per
+run) every saved checkpoint carries ``run_fingerprint`` -- the run's experiment, preset, seed,
+config and code version -- and loading a checkpoint whose fingerprint differs from the active one
+is refused with the list of differences, unless the scope allows it (``--resume-anyway``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 import pickle
+import pickletools
+import re
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +48,11 @@ __all__ = [
     "find_checkpoint",
     "check_loadable",
     "remove_stale_temporaries",
+    "run_fingerprint_scope",
+    "active_run_fingerprint",
+    "fingerprint_hash",
+    "fingerprint_differences",
+    "foreign_globals",
 ]
 
 #: Identifies a seminal training checkpoint (``checkpoint["format"]``).
@@ -92,13 +108,88 @@ def check_loadable(obj: Any, where: str = "checkpoint") -> None:
     )
 
 
+# -- run fingerprint ---------------------------------------------------------------------------------
+
+_ACTIVE: dict[str, Any] = {"fingerprint": None, "allow_mismatch": False}
+
+
+@contextlib.contextmanager
+def run_fingerprint_scope(fingerprint: dict[str, Any] | None, *, allow_mismatch: bool = False) -> Iterator[None]:
+    """Stamp checkpoints saved in this block with ``fingerprint`` and check loaded ones against it.
+
+    ``fingerprint`` is a JSON-like dict (plain values only). Process-wide, not per thread: one
+    run at a time per process, as the runner does.
+    """
+    previous = dict(_ACTIVE)
+    _ACTIVE.update(fingerprint=fingerprint, allow_mismatch=allow_mismatch)
+    try:
+        yield
+    finally:
+        _ACTIVE.update(previous)
+
+
+def active_run_fingerprint() -> dict[str, Any] | None:
+    """The fingerprint of the run in progress (None outside :func:`run_fingerprint_scope`)."""
+    return _ACTIVE["fingerprint"]
+
+
+def fingerprint_hash(fingerprint: Mapping[str, Any]) -> str:
+    """sha256 (16 hex digits) of ``fingerprint``'s canonical JSON, without its own ``hash`` key."""
+    body = {k: v for k, v in fingerprint.items() if k != "hash"}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def fingerprint_differences(old: Any, new: Any, prefix: str = "") -> list[str]:
+    """What differs between two fingerprints, e.g. ``["seed: 0 -> 1", "config.lr: 0.1 -> 0.2"]``."""
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        found: list[str] = []
+        for key in sorted(set(old) | set(new), key=str):
+            if key == "hash":
+                continue
+            label = f"{prefix}{key}"
+            if key not in old:
+                found.append(f"{label}: (absent) -> {new[key]!r}")
+            elif key not in new:
+                found.append(f"{label}: {old[key]!r} -> (absent)")
+            else:
+                found.extend(fingerprint_differences(old[key], new[key], label + "."))
+        return found
+    if _plain(old) != _plain(new):
+        return [f"{prefix.rstrip('.')}: {_plain(old)!r} -> {_plain(new)!r}"]
+    return []
+
+
+def _plain(value: Any) -> Any:
+    # JSON round trip: tuples and lists compare equal, as they do once written to config.json.
+    return json.loads(json.dumps(value, default=str))
+
+
+def _check_fingerprint(path: Path, obj: Mapping[str, Any]) -> None:
+    active = _ACTIVE["fingerprint"]
+    saved = obj.get("run_fingerprint")
+    if active is None or not isinstance(saved, Mapping) or _ACTIVE["allow_mismatch"]:
+        return
+    if fingerprint_hash(saved) == fingerprint_hash(active):
+        return
+    differences = fingerprint_differences(saved, active) or ["(fingerprint hash)"]
+    raise CheckpointError(
+        path,
+        "was written by a run with different settings: " + "; ".join(differences)
+        + ". Resume with the original settings, or pass --resume-anyway to continue with the new ones",
+    )
+
+
 def save_checkpoint(path: str | os.PathLike[str], checkpoint: dict[str, Any], keep_previous: bool = True) -> Path:
     """Write ``checkpoint`` to ``path`` atomically, keeping the old file as ``<name>.prev.pt``.
 
     If the write fails (full disk, killed process) the file at ``path`` -- and the previous one --
-    are untouched and the temporary file is removed.
+    are untouched and the temporary file is removed. Inside :func:`run_fingerprint_scope` the
+    checkpoint also carries ``run_fingerprint``.
     """
     path = Path(path)
+    if _ACTIVE["fingerprint"] is not None and "run_fingerprint" not in checkpoint:
+        checkpoint = {**checkpoint, "run_fingerprint": _plain(_ACTIVE["fingerprint"])}
     check_loadable(checkpoint)
     checkpoint = {**checkpoint, "content_crc32": content_checksum(checkpoint)}
     with atomic_path(path) as tmp:
@@ -181,7 +272,9 @@ def load_checkpoint(path: str | os.PathLike[str], map_location: str | torch.devi
         obj = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
         reason = _unpickler_reason(exc)
-        if "Unsupported global" in reason or "Unsupported class" in reason:
+        foreign = foreign_globals(path)
+        if foreign:
+            reason = "it imports " + ", ".join(foreign[:3])
             raise CheckpointError(
                 path,
                 "refused by torch.load(weights_only=True): it contains objects other than tensors and "
@@ -218,7 +311,53 @@ def load_checkpoint(path: str | os.PathLike[str], map_location: str | torch.devi
         raise CheckpointError(
             path, f"corrupt: its contents do not match their checksum (crc32 {actual:#010x}, saved {stored:#010x})"
         )
+    _check_fingerprint(path, obj)
     return obj
+
+
+# Globals a torch.save of tensors and plain containers imports; anything else in a file that
+# torch.load(weights_only=True) refused is what it refused it for.
+_TENSOR_GLOBALS_MODULES = {"torch._utils", "collections", "torch.serialization"}
+_TORCH_NAMES = re.compile(r"^(\w*Storage|Size|device|dtype|Tensor|float\w*|bfloat16|int\w*|uint\w*|bool|complex\w*|half|double|long|short)$")
+
+
+def foreign_globals(path: str | os.PathLike[str]) -> list[str]:
+    """``module.name`` of every global in a torch.save file's pickle that tensors do not need.
+
+    Non-empty for a file that ``torch.load(weights_only=True)`` refuses because unpickling it would
+    import (and could run) code; empty for plain tensors and containers, or an unreadable file.
+    """
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            pickles = [n for n in archive.namelist() if n.endswith("data.pkl")]
+            data = archive.read(pickles[0]) if pickles else b""
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, RuntimeError):
+        return []
+    foreign: list[str] = []
+    strings: list[str] = []
+    try:
+        for opcode, arg, _ in pickletools.genops(data):
+            if opcode.name in {"SHORT_BINUNICODE", "BINUNICODE", "UNICODE", "BINUNICODE8", "SHORT_BINSTRING", "BINSTRING", "STRING"}:
+                strings.append(str(arg))
+                continue
+            if opcode.name == "GLOBAL":
+                module, _, name = str(arg).partition(" ")
+            elif opcode.name == "STACK_GLOBAL" and len(strings) >= 2:
+                module, name = strings[-2], strings[-1]
+            else:
+                continue
+            if not _tensor_global(module, name):
+                foreign.append(f"{module}.{name}")
+    except Exception:  # noqa: BLE001 - a damaged pickle stream: whatever was read before counts
+        pass
+    return foreign
+
+
+def _tensor_global(module: str, name: str) -> bool:
+    if module in _TENSOR_GLOBALS_MODULES:
+        return module != "torch._utils" or name.startswith("_rebuild")
+    return module == "torch" and bool(_TORCH_NAMES.match(name))
 
 
 def content_checksum(obj: Any, crc: int = 0) -> int:

@@ -118,7 +118,7 @@ class Trainer:
         amp: mixed precision: None reads ``ctx.amp`` if present, else ``$SEMINAL_AMP``; True/"fp16"
             = float16 on CUDA, "bf16" = bfloat16; off on CPU unless "bf16". Used by :meth:`autocast`.
         tensorboard: also write TensorBoard scalars under ``<out_dir>/tensorboard/<name>``; None
-            reads ``$SEMINAL_TENSORBOARD=1``. Needs the ``tensorboard`` package.
+            reads ``ctx.tensorboard`` (``--tensorboard``), else ``$SEMINAL_TENSORBOARD=1``. Needs the ``tensorboard`` package.
         flush_every: write metric records every this many steps (one host sync per flush); None
             = 10 on CPU, 25 on accelerators. Checkpoints always flush first, so a NaN is always
             caught before the checkpoint that would contain it.
@@ -159,6 +159,8 @@ class Trainer:
         self.schedulers: dict[str, Any] = schedulers
         self.position = LoopPosition()
         self.snapshot = CheckpointState(self.out_dir, name, int(ctx.seed), self.placement, self.optimizers, schedulers)
+        if tensorboard is None:
+            tensorboard = getattr(ctx, "tensorboard", None)
         if tensorboard is None:
             tensorboard = env_flag("SEMINAL_TENSORBOARD") == "1"
         self.metrics_log = MetricsLog(self.out_dir, name, enabled=self.is_main, tensorboard=bool(tensorboard))

@@ -36,7 +36,17 @@ SOURCE = "Fig. 1 (left), §6.1"
 
 @dataclass
 class Fig1Config:
-    """Defaults are the paper's full setting; fields the paper leaves open are marked (ours)."""
+    """Defaults are the paper's full setting; fields the paper leaves open are marked (ours).
+
+    Attributes:
+        epochs: passes over the training set (paper's Fig. 1 x-axis: 45).
+        batch_size: minibatch size (paper: 128).
+        methods: optimizers to compare: adam, sgd_nesterov, adagrad.
+        lrs: base step size α per method, used when grid_search is off.
+        grid_search: pick each method's α by a grid search on held-out images first.
+        lr_grid: candidate α per method for the grid search.
+        grid_epochs: epochs per grid-search candidate.
+    """
 
     epochs: int = 45
     batch_size: int = 128
@@ -82,6 +92,8 @@ def _validate(cfg: Fig1Config) -> None:
             raise ValueError(f"Invalid {name}: {getattr(cfg, name)} (expected a positive int)")
     if cfg.l2 < 0:
         raise ValueError(f"Invalid l2: {cfg.l2} (expected l2 >= 0)")
+    if cfg.train_limit is not None and cfg.train_limit <= 0:
+        raise ValueError(f"Invalid train_limit: {cfg.train_limit} (expected a positive int or None)")
 
 
 def run(cfg: Fig1Config, ctx: RunContext) -> RunResult:
@@ -140,5 +152,5 @@ TARGETS = (
 EXPERIMENT = Experiment(
     id="adam-fig1", paper="adam",
     title="Fig. 1 (left): MNIST logistic regression, Adam vs SGD+Nesterov vs AdaGrad (α/sqrt(t))",
-    config_cls=Fig1Config, quick=quick, smoke=smoke, targets=TARGETS, run=run, requires="MNIST",
+    config_cls=Fig1Config, quick=quick, smoke=smoke, targets=TARGETS, run=run, requires="MNIST", validate=_validate,
 )

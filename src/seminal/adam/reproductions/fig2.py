@@ -36,7 +36,22 @@ SOURCE = "Fig. 2a, §6.2"
 
 @dataclass
 class Fig2Config:
-    """Defaults are the paper's full setting; fields the paper leaves open are marked (ours)."""
+    """Defaults are the paper's full setting; fields the paper leaves open are marked (ours).
+
+    Attributes:
+        epochs: passes over the training set.
+        batch_size: minibatch size (paper: 128).
+        hidden: units per hidden layer (paper: 1000).
+        depth: number of hidden ReLU layers (paper: 2).
+        methods: optimizers to compare: adagrad, rmsprop, sgd_nesterov, adadelta, adam.
+        lrs: step size per method, used when grid_search is off.
+        grid_search: pick each method's step size by a grid search on held-out images first.
+        lr_grid: candidate step sizes per method for the grid search.
+        grid_epochs: epochs per grid-search candidate.
+        grid_holdout: training images held out for the grid search.
+        train_limit: training images to use; None uses every one.
+        synthetic: smoke preset only: random prototype digits instead of MNIST.
+    """
 
     epochs: int = 200
     batch_size: int = 128

@@ -43,7 +43,20 @@ SOURCE = "Fig. 3, §6.3"
 
 @dataclass
 class Fig3Config:
-    """Defaults are the paper's full setting; fields the paper leaves open are marked (ours)."""
+    """Defaults are the paper's full setting; fields the paper leaves open are marked (ours).
+
+    Attributes:
+        epochs: passes over the training set.
+        batch_size: minibatch size (paper: 128).
+        whiten: whiten the input images, as the paper does.
+        methods: optimizers to compare: adagrad, sgd_nesterov, adam.
+        lrs: step size per method, used when grid_search is off.
+        grid_search: pick each method's step size by a grid search on held-out images first.
+        lr_grid: candidate step sizes per method for the grid search.
+        grid_epochs: epochs per grid-search candidate.
+        grid_holdout: training images held out for the grid search.
+        train_limit: training images to use; None uses every one.
+    """
 
     epochs: int = 45
     batch_size: int = 128

@@ -37,7 +37,17 @@ SOURCE = "Fig. 4, §6.4"
 
 @dataclass
 class Fig4Config:
-    """Defaults are the paper's full setting; fields the paper leaves open are marked (ours)."""
+    """Defaults are the paper's full setting; fields the paper leaves open are marked (ours).
+
+    Attributes:
+        beta1s: values of β1 to sweep.
+        beta2s: values of β2 to sweep.
+        log10_lrs: step sizes α to sweep, as log10(α).
+        hidden: units of the VAE's hidden layer (paper: 500).
+        latent: dimension of the VAE's latent code (paper: 50).
+        train_limit: training images to use; None uses every one.
+        synthetic: smoke preset only: random prototype digits instead of MNIST.
+    """
 
     report_epochs: tuple[int, ...] = (10, 100)  # read the training loss after these epochs
     beta1s: tuple[float, ...] = (0.0, 0.9)

@@ -40,6 +40,13 @@ SOURCE = "Reddi, Kale & Kumar (ICLR 2018), §3 and the synthetic experiment of �
 
 @dataclass
 class ReddiConfig:
+    """Attributes:
+        beta1: Adam's and AMSGrad's β1.
+        beta2: Adam's and AMSGrad's β2.
+        eps: ε added to the denominator.
+        period: the large gradient comes once every ``period`` steps.
+    """
+
     steps: int = 50_000  # (ours) Reddi et al. plot millions of steps; the end points are clear by 5e4
     lr: float = 0.5  # (ours) α in α_t = α/sqrt(t); neither paper gives it for this experiment
     beta1: float = 0.9

@@ -28,7 +28,12 @@ TARGETS = (PaperTarget("interpolation in z", "digits change smoothly along the l
 
 @dataclass
 class Fig3Config(GANTrainConfig):
-    """The GAN recipe plus the figure's layout: ``pairs`` rows of ``steps`` frames."""
+    """The GAN recipe plus the figure's layout: ``pairs`` rows of ``steps`` frames.
+
+    Attributes:
+        pairs: rows of the figure, one pair of endpoints z1, z2 each.
+        steps: frames per row, from z1 to z2 in equal steps.
+    """
 
     pairs: int = 8
     steps: int = 11

@@ -67,8 +67,8 @@ class NotesGANConfig:
     mc_samples: int = 200_000  # Monte-Carlo samples for the change of variables
     support: int = 10  # bins of the discrete p_data / p_g
     starts: int = 20  # random starts of the descent on p_g
-    descent_steps: int = 4000
-    descent_lr: float = 2.0
+    descent_steps: int = 4000  # Theorem 1 check: gradient-descent steps on p_g from each random start
+    descent_lr: float = 2.0  # its step size (on the logits of p_g)
 
 
 def quick() -> NotesGANConfig:

@@ -44,7 +44,18 @@ CANONICAL_THRESHOLD = 0.5
 
 @dataclass
 class CompareConfig:
-    """Defaults: the seed tutorial's schedule on RTS."""
+    """Defaults: the seed tutorial's schedule on RTS.
+
+    Attributes:
+        iterations: training iterations.
+        batch_size: training minibatch size.
+        lr: initial learning rate.
+        lr_step: iterations between learning-rate drops of ÷10.
+        optimizer: "sgd" or "adam".
+        train_count: training digits to use; None uses every one.
+        test_count: test digits to use; None uses every one.
+        reduction: what this preset cuts from the setting (shown in every comparison row).
+    """
 
     model: str = "tutorial"  # "tutorial" or an ST model of Table 1 with the affine transform ("ST-CNN Aff")
     iterations: int = 18_760

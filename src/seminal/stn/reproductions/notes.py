@@ -97,15 +97,16 @@ PAIRS: tuple[tuple[str, str], ...] = (("ST-CNN Aff", "CNN"), ("tutorial", "tutor
 class NotesSTNConfig:
     """Defaults: the largest setting of this check (still far below the paper's schedule)."""
 
-    seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
-    iterations: int = 3000
-    batch_size: int = 64
+    seeds: list[int] = field(default_factory=lambda: [0, 1, 2])  # seeds the rotation claims are judged on
+    iterations: int = 3000  # training iterations per network and seed
+    batch_size: int = 64  # training minibatch size
     lr: float = 1e-3  # Adam
     param_budget: int = 50_000  # CNN / ST-CNN (paper ≈ 400k)
-    train_count: int | None = 20_000
-    test_count: int = 1000
+    train_count: int | None = 20_000  # training digits (None: all)
+    test_count: int = 1000  # test digits rotated at each angle
+    # applied rotations (degrees) of the error-vs-angle sweep
     angles: list[float] = field(default_factory=lambda: [0.0, 15.0, 30.0, 45.0, 60.0, 75.0, 90.0])
-    panel_digits: int = 6
+    panel_digits: int = 6  # digits shown in the affine / projective / TPS panel
 
 
 def quick() -> NotesSTNConfig:

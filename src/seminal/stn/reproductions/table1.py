@@ -50,7 +50,24 @@ PAPER_TC: dict[str, float] = {"FCN": 13.2, "CNN": 3.5, "ST-FCN Aff": 2.0, "ST-CN
 
 @dataclass
 class Table1Config:
-    """Defaults: the paper's full setting. Sets with the ST output average-pooled 2×: RTS and TC."""
+    """Defaults: the paper's full setting. Sets with the ST output average-pooled 2×: RTS and TC.
+
+    Attributes:
+        models: Table 1 models to train (FCN, CNN, ST-FCN/ST-CNN with Aff, Proj or TPS).
+        sets: distorted-MNIST sets of Table 1 (left) to train and test on: R, RTS, P, E.
+        tc_models: models for the translated-cluttered (TC) column; empty skips it.
+        seeds: training runs per model and set; the table reports their mean.
+        iterations: SGD iterations per training run (paper: 150k).
+        batch_size: training minibatch size (paper: 256).
+        lr: initial learning rate (paper: 0.01).
+        lr_step: iterations between learning-rate drops of ÷10 (paper: 50k).
+        optimizer: "sgd" (the paper) or "adam".
+        momentum: SGD momentum (the paper gives none).
+        param_budget: approximate parameter count of every model (paper: about 400k).
+        train_count: training digits to use; None uses every one.
+        test_count: test digits to use; None uses every one.
+        reduction: what this preset cuts from the paper (shown in every comparison row).
+    """
 
     models: tuple[str, ...] = TABLE1_MODELS
     sets: tuple[str, ...] = ("R", "RTS", "P", "E")
