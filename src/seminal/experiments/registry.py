@@ -192,6 +192,8 @@ class Experiment:
         available: ``available(config, data_dir)`` returns None when the experiment can run here
             with that config and ``--data-dir``, else the reason it cannot.
         in_quick_reproduce: whether ``seminal reproduce --quick`` includes it.
+        presets: further named presets beyond full/quick/smoke (e.g. ``"laptop"``), each a
+            function returning an instance of ``config_cls``.
     """
 
     id: str
@@ -205,12 +207,19 @@ class Experiment:
     requires: str = ""
     available: Callable[[Any, Path | None], str | None] = lambda config, data_dir: None
     in_quick_reproduce: bool = True
+    presets: dict[str, Callable[[], Any]] = field(default_factory=dict)
+
+    @property
+    def preset_names(self) -> tuple[str, ...]:
+        """Every preset this experiment accepts, in the order ``config`` checks them."""
+        base = ("full", "quick") + (("smoke",) if self.smoke is not None else ())
+        return base + tuple(name for name in self.presets if name not in base)
 
     def default_config(self) -> Any:
         return self.config_cls()
 
     def config(self, preset: str = "full", overrides: dict[str, Any] | None = None) -> Any:
-        """The config for ``preset`` ("full", "quick" or "smoke") with ``overrides`` applied."""
+        """The config for ``preset`` (see ``preset_names``) with ``overrides`` applied."""
         if preset == "full":
             cfg = self.config_cls()
         elif preset == "quick":
@@ -219,8 +228,11 @@ class Experiment:
             if self.smoke is None:
                 raise ValueError(f"Experiment {self.id!r} has no smoke preset")
             cfg = self.smoke()
+        elif preset in self.presets:
+            cfg = self.presets[preset]()
         else:
-            raise ValueError(f"preset must be one of 'full', 'quick', 'smoke', got {preset!r}")
+            names = ", ".join(repr(name) for name in self.preset_names)
+            raise ValueError(f"preset must be one of {names}, got {preset!r} (experiment {self.id!r})")
         if overrides:
             names = {f.name for f in dataclasses.fields(cfg)}
             unknown = sorted(set(overrides) - names)
