@@ -29,11 +29,22 @@ from seminal.adam.reproductions.loop import Curve, train_curve
 from seminal.adam.reproductions.models import VAE
 from seminal.adam.reproductions.no_bias_correction import AdamWithoutBiasCorrection
 from seminal.adam.reproductions.plots import new_figure
-from seminal.adam.reproductions.seeds import check_num_seeds, informational, run_seeds, seed_prefix
-from seminal.experiments.registry import (ComparisonRow, Experiment, PaperTarget, RunContext, RunResult,
-                                          seed_verdict_row)
+from seminal.adam.reproductions.seeds import (
+    check_num_seeds,
+    informational,
+    run_seeds,
+    seed_prefix,
+)
+from seminal.experiments.registry import (
+    ComparisonRow,
+    Experiment,
+    PaperTarget,
+    RunContext,
+    RunResult,
+    seed_verdict_row,
+)
 
-__all__ = ["Fig4Config", "EXPERIMENT", "run", "cell_name", "judge", "paired"]
+__all__ = ["EXPERIMENT", "Fig4Config", "cell_name", "judge", "paired", "run"]
 
 SOURCE = "Fig. 4, §6.4"
 

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 
 from seminal.experiments.registry import ComparisonRow, RunContext
 
-__all__ = ["run_seeds", "check_num_seeds", "seed_prefix", "informational", "SYNTHETIC_COMMENT"]
+__all__ = ["SYNTHETIC_COMMENT", "check_num_seeds", "informational", "run_seeds", "seed_prefix"]
 
 SYNTHETIC_COMMENT = "informational only: synthetic data, not the paper's dataset (a smoke run checks the code, not the claim)"
 
