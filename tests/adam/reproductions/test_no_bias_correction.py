@@ -7,8 +7,8 @@ import math
 import pytest
 import torch
 
-from seminal.adam.reproductions.no_bias_correction import AdamWithoutBiasCorrection
 from seminal.adam import Adam
+from seminal.adam.reproductions.no_bias_correction import AdamWithoutBiasCorrection
 
 
 def _literal(grads: list[float], lr: float, beta1: float, beta2: float, eps: float, theta: float) -> float:
