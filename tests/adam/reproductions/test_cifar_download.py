@@ -108,6 +108,7 @@ def test_download_lands_verified_in_the_cache_and_loads(fake_server: FakeServer,
     train_x, train_y, test_x, test_y = cifar.load_cifar10(root)
     assert tuple(train_x.shape) == (5 * IMAGES_PER_BATCH, 3, 32, 32) and tuple(test_x.shape) == (IMAGES_PER_BATCH, 3, 32, 32)
     assert 0.0 <= float(train_x.min()) and float(train_x.max()) <= 1.0 and len(train_y) == 5 * IMAGES_PER_BATCH
+    assert len(test_y) == IMAGES_PER_BATCH and int(test_y.max()) < 10
 
     fake_server.requests.clear()
     assert cifar.ensure_cifar10() == root and fake_server.requests == []  # found on disk: no second download
