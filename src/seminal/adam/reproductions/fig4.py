@@ -307,12 +307,19 @@ def _compare(cfg: Fig4Config, cells: list[dict[str, Any]], data_description: str
 
 
 def _figure(cfg: Fig4Config, cells: list[dict[str, Any]]) -> Any:
+    """One panel per (report epoch, β2): loss vs log10 α, red = Adam, green = no bias correction.
+
+    Linear loss axes like the paper's. Each row's axis ends at 1.6x its lowest loss: a loss above
+    that is drawn on the top edge as a triangle, a diverged run (NaN) as a cross.
+    """
     epochs = sorted(cfg.report_epochs)
     fig = new_figure(3.6 * len(cfg.beta2s), 3.0 * len(epochs))
     axes = fig.subplots(len(epochs), len(cfg.beta2s), squeeze=False)
-    finite = [v for c in cells for v in c["loss_at"].values() if math.isfinite(v)]
-    ceiling = 1.05 * max(finite) if finite else 1.0
     for row, epoch in enumerate(epochs):
+        values = [c["loss_at"][str(epoch)] for c in cells if str(epoch) in c["loss_at"]]
+        finite = [v for v in values if math.isfinite(v)]
+        low = min(finite) if finite else 1.0
+        top = min(max(finite), 1.6 * low) * 1.04 if finite else 2.0
         for col, beta2 in enumerate(cfg.beta2s):
             ax = axes[row][col]
             for beta1 in cfg.beta1s:
@@ -323,19 +330,23 @@ def _figure(cfg: Fig4Config, cells: list[dict[str, Any]]) -> Any:
                         continue
                     xs = [c["log10_lr"] for c in chosen]
                     ys = [c["loss_at"][str(epoch)] for c in chosen]
+                    shown = [min(y, top) if math.isfinite(y) else math.nan for y in ys]
+                    style = {"color": color, "linestyle": "-" if beta1 == max(cfg.beta1s) else "--"}
                     label = f"{'Adam' if bias_correction else 'no bias corr.'}, β1={beta1:g}"
-                    ax.plot(xs, [y if math.isfinite(y) else math.nan for y in ys], color=color,
-                            linestyle="-" if beta1 == max(cfg.beta1s) else "--", marker="o", label=label)
-                    bad_x = [x for x, y in zip(xs, ys) if not math.isfinite(y)]
-                    ax.plot(bad_x, [ceiling] * len(bad_x), color=color, marker="x", linestyle="none")
+                    ax.plot(xs, shown, marker="o" if beta1 == max(cfg.beta1s) else "s", label=label, **style)
+                    above = [x for x, y in zip(xs, ys) if math.isfinite(y) and y > top]
+                    ax.plot(above, [top] * len(above), color=color, marker="^", linestyle="none")
+                    diverged = [x for x, y in zip(xs, ys) if not math.isfinite(y)]
+                    ax.plot(diverged, [top] * len(diverged), color=color, marker="x", markersize=9, linestyle="none")
             ax.set_title(f"β2={beta2:g}, after {epoch} epoch(s)")
             ax.set_xlabel("log10(α)")
+            ax.set_xticks(list(cfg.log10_lrs))
+            ax.set_ylim(0.97 * low, top * 1.02)
             if col == 0:
                 ax.set_ylabel("loss (−ELBO, nats)")
-            ax.set_yscale("log")  # a diverging variant's loss is orders of magnitude above the rest
-            ax.grid(True, which="both", alpha=0.3)
+            ax.grid(True, alpha=0.3)
     axes[0][0].legend(fontsize=7)
-    fig.suptitle("VAE: bias correction (red) vs none (green); x = diverged")
+    fig.suptitle("VAE: bias correction (red) vs none (green); ^ = above the axis, x = diverged")
     return fig
 
 
