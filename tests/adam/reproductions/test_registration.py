@@ -85,3 +85,16 @@ def test_quick_presets_run_three_seeds(experiment_id: str) -> None:
 def test_fig4_quick_covers_both_beta1_and_the_extreme_beta2() -> None:
     quick = get_experiment("adam-fig4").config("quick")
     assert set(quick.beta1s) == {0.0, 0.9} and {0.99, 0.9999} <= set(quick.beta2s)
+
+
+def test_cli_accepts_the_laptop_preset_and_overrides_it() -> None:
+    from seminal.cli import _parse_overrides, build_parser
+
+    args = build_parser().parse_args(["run", "adam-fig4", "--preset", "laptop", "--set", "report_epochs=(1,2)"])
+    assert args.preset == "laptop"
+    experiment = get_experiment("adam-fig4")
+    overrides = _parse_overrides(experiment, args.overrides, args.preset)
+    config = experiment.config(args.preset, overrides)
+    assert config.report_epochs == (1, 2) and config.long_cells == experiment.config("laptop").long_cells
+    with pytest.raises(ValueError, match="preset must be one of"):
+        get_experiment("adam-fig1").config("laptop")  # only experiments that define it
