@@ -207,7 +207,7 @@ class Experiment:
     requires: str = ""
     available: Callable[[Any, Path | None], str | None] = lambda config, data_dir: None
     in_quick_reproduce: bool = True
-    presets: dict[str, Callable[[], Any]] = field(default_factory=dict)
+    presets: dict[str, Callable[[], Any]] = field(default_factory=dict, hash=False)  # a dict: not hashable
 
     @property
     def preset_names(self) -> tuple[str, ...]:
