@@ -255,8 +255,8 @@ class Experiment:
             our figure in the report (default: the targets' claims in words).
         validate: ``validate(config)`` raises ValueError (naming the field) for a config the run would
             refuse; the runner calls it before it creates the run folder.
-        presets: further named presets (e.g. ``laptop``): ``presets[name](full_config)`` returns
-            that preset's config. ``--preset NAME`` selects any of ``full``, ``quick``, ``smoke``
+        presets: further named presets (e.g. ``laptop``), each a function returning an instance
+            of ``config_cls``, like :attr:`quick`. ``--preset NAME`` selects any of ``full``, ``quick``, ``smoke``
             and these.
     """
 
@@ -273,7 +273,7 @@ class Experiment:
     in_quick_reproduce: bool = True
     keep_checkpoints: tuple[str, ...] = ()
     paper_figure_description: str = ""
-    presets: dict[str, Callable[[Any], Any]] = field(default_factory=dict, hash=False, compare=False)
+    presets: dict[str, Callable[[], Any]] = field(default_factory=dict, hash=False, compare=False)
     validate: Callable[[Any], None] | None = None
 
     def figure_description(self) -> str:
@@ -296,13 +296,15 @@ class Experiment:
     def config(self, preset: str = "full", overrides: dict[str, Any] | None = None) -> Any:
         """The config for ``preset`` (see :attr:`preset_names`) with ``overrides`` applied."""
         if preset in self.presets:
-            cfg = self.presets[preset](self.config_cls())
+            cfg = self.presets[preset]()
         elif preset == "full":
             cfg = self.config_cls()
         elif preset == "quick":
             cfg = self.quick()
         elif preset == "smoke" and self.smoke is not None:
             cfg = self.smoke()
+        elif preset in self.presets:
+            cfg = self.presets[preset]()
         else:
             raise ValueError(
                 f"--preset: unknown preset {preset!r} for experiment {self.id!r}; "

@@ -7,7 +7,12 @@ import torch
 
 from seminal.adam.reproductions.cifar import apply_whitening, zca_whitening
 from seminal.adam.reproductions.data import split_holdout
-from seminal.adam.reproductions.models import VAE, CifarCNN, DropoutMLP, LogisticRegression
+from seminal.adam.reproductions.models import (
+    VAE,
+    CifarCNN,
+    DropoutMLP,
+    LogisticRegression,
+)
 from seminal.adam.reproductions.optimizers import make_optimizer
 
 

@@ -30,12 +30,46 @@ def test_adam_drifts_to_plus_one_and_amsgrad_to_minus_one(smoke_result: RunResul
     assert smoke_result.metrics["amsgrad"]["final_average_regret"] < smoke_result.metrics["adam"]["final_average_regret"]
 
 
-def test_comparison_rows_agree_and_figure_is_written(smoke_result: RunResult) -> None:
+def test_smoke_rows_are_informational_and_figure_is_written(smoke_result: RunResult) -> None:
     assert len(smoke_result.comparison) == 3
-    assert all(row.agrees is True for row in smoke_result.comparison)
+    assert all(row.verdict == "" and "smoke" in row.comment for row in smoke_result.comparison)
     assert all("Reddi" in row.source for row in smoke_result.comparison)
     assert smoke_result.figures and all(path.is_file() and path.suffix == ".png" for path in smoke_result.figures)
     json.dumps(smoke_result.metrics)  # the runner writes metrics as JSON
+
+
+def test_judged_rows_agree_on_every_seed_from_the_middle(tmp_path) -> None:
+    from seminal.experiments.registry import RunContext
+
+    experiment = get_experiment("adam-reddi")
+    config = experiment.config("full", {"steps": 15_000, "num_seeds": 2})  # x_1 = 0 for both seeds
+    result = experiment.run(config, RunContext(out_dir=tmp_path, seed=3, progress=False))
+    assert [row.verdict for row in result.comparison] == ["agrees"] * 3
+    assert all("seeds 3,4" in str(row.ours) for row in result.comparison)
+    assert result.metrics["seeds"] == [3, 4]
+
+
+def test_random_starts_are_drawn_per_seed_in_the_feasible_set() -> None:
+    from seminal.adam.reproductions.reddi import start_point
+
+    cfg = ReddiConfig(random_start=True)
+    starts = [start_point(cfg, seed) for seed in range(20)]
+    assert all(-1.0 <= x <= 1.0 for x in starts) and len(set(starts)) == 20
+    assert start_point(cfg, 7) == start_point(cfg, 7)
+    assert start_point(ReddiConfig(x0=0.25), 7) == 0.25
+
+
+def test_vector_games_match_one_game_per_start() -> None:
+    # Element i of the vector parameter must play exactly the scalar game from start i.
+    from seminal.adam.reproductions.reddi import run_online_from
+
+    cfg = ReddiConfig(steps=400)
+    starts = [-1.0, 0.3, 1.0]
+    together = run_online_from(cfg, starts)
+    for x1, traces in zip(starts, together):
+        alone = run_online_from(cfg, [x1])[0]
+        for name in ("adam", "amsgrad"):
+            assert (traces[name][0] == alone[name][0]).all() and (traces[name][1] == alone[name][1]).all()
 
 
 def test_both_games_match_separate_optimizers() -> None:

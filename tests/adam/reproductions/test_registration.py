@@ -50,12 +50,50 @@ def test_full_presets_are_the_papers_settings() -> None:
 
 def test_fig3_reports_why_it_is_unavailable_without_cifar(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from seminal.adam.reproductions import fig3
+    from seminal.adam.reproductions.cifar import CIFAR_FILES
 
+    monkeypatch.setenv("SEMINAL_NO_DOWNLOAD", "1")
     monkeypatch.setenv("SEMINAL_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("SEMINAL_CACHE_DIR", str(tmp_path / "cache"))
     reason = fig3.available()
-    assert reason is not None and "CIFAR-10" in reason
+    assert reason is not None and "CIFAR-10" in reason and "data_batch_1" in reason
 
     (tmp_path / "data" / "cifar-10-batches-py").mkdir(parents=True)
-    (tmp_path / "data" / "cifar-10-batches-py" / "data_batch_1").write_bytes(b"")
+    for name in CIFAR_FILES:
+        (tmp_path / "data" / "cifar-10-batches-py" / name).write_bytes(b"")
     assert fig3.available() is None
+
+
+def test_fig4_laptop_preset_is_the_papers_grid_at_10_epochs() -> None:
+    experiment = get_experiment("adam-fig4")
+    laptop = experiment.config("laptop")
+    full = experiment.config("full")
+    assert "laptop" in experiment.preset_names
+    assert (laptop.beta1s, laptop.beta2s, laptop.log10_lrs) == (full.beta1s, full.beta2s, full.log10_lrs)
+    assert laptop.report_epochs == (10, 100) and laptop.train_limit is None and not laptop.synthetic
+    assert laptop.long_cells and all(tuple(c)[:2] in {(b1, b2) for b1 in full.beta1s for b2 in full.beta2s}
+                                     for c in laptop.long_cells)
+    with pytest.raises(ValueError, match="unknown preset 'laptop2' for experiment 'adam-fig4'; expected one of full, quick, smoke, laptop"):
+        experiment.config("laptop2")
+
+
+@pytest.mark.parametrize("experiment_id", ["adam-fig1", "adam-fig2", "adam-fig4", "adam-reddi"])
+def test_quick_presets_run_three_seeds(experiment_id: str) -> None:
+    assert get_experiment(experiment_id).config("quick").num_seeds == 3
+
+
+def test_fig4_quick_covers_both_beta1_and_the_extreme_beta2() -> None:
+    quick = get_experiment("adam-fig4").config("quick")
+    assert set(quick.beta1s) == {0.0, 0.9} and {0.99, 0.9999} <= set(quick.beta2s)
+
+
+def test_cli_accepts_the_laptop_preset_and_overrides_it() -> None:
+    from seminal.cli.config_options import collect_overrides
+    from seminal.cli.main import _parse
+
+    args, experiment = _parse(["run", "adam-fig4", "--preset", "laptop", "--set", "report_epochs=(1,2)"])
+    assert args.preset == "laptop" and experiment.id == "adam-fig4"
+    config = experiment.config(args.preset, collect_overrides(args, experiment))
+    assert config.report_epochs == (1, 2) and config.long_cells == experiment.config("laptop").long_cells
+    with pytest.raises(ValueError, match="unknown preset 'laptop'"):
+        get_experiment("adam-fig1").config("laptop")  # only experiments that define it

@@ -27,6 +27,7 @@ def test_smoke_run(experiment_id: str, make_ctx) -> None:
     result = experiment.run(experiment.config("smoke"), ctx)
     _check_result(result)
     assert ctx.protocol().data_source == "synthetic" and not ctx.protocol().judged  # smoke data is recorded as such
+    assert all(row.verdict == "" for row in result.comparison)  # synthetic data never "agrees"
     assert list((ctx.out_dir / "checkpoints").glob("*.pt")), "training did not go through the Trainer"
 
 

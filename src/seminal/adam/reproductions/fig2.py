@@ -21,15 +21,23 @@ from typing import Any
 import torch
 from torch.nn import functional as F
 
-from seminal.adam.reproductions.comparison import compare_optimizers
+from seminal.adam.reproductions.comparison import compare_over_seeds, per_seed_metrics
 from seminal.adam.reproductions.data import load_flat_mnist, split_holdout
 from seminal.adam.reproductions.loop import Curve
 from seminal.adam.reproductions.models import DropoutMLP
 from seminal.adam.reproductions.optimizers import METHOD_LABELS, check_methods
 from seminal.adam.reproductions.plots import loss_curves_figure
-from seminal.experiments.registry import ComparisonRow, Experiment, PaperTarget, RunContext, RunResult
+from seminal.adam.reproductions.seeds import check_num_seeds, informational
+from seminal.experiments.registry import (
+    ComparisonRow,
+    Experiment,
+    PaperTarget,
+    RunContext,
+    RunResult,
+    seed_verdict_row,
+)
 
-__all__ = ["Fig2Config", "EXPERIMENT", "run"]
+__all__ = ["EXPERIMENT", "Fig2Config", "run"]
 
 SOURCE = "Fig. 2a, §6.2"
 
@@ -59,8 +67,8 @@ class Fig2Config:
     depth: int = 2
     dropout: float = 0.5  # (ours) the paper gives no rate
     methods: tuple[str, ...] = ("adagrad", "rmsprop", "sgd_nesterov", "adadelta", "adam")
-    # Used as given when grid_search is False (quick preset): the choices of the grid below run at
-    # the quick schedule (2x256 net, 8 epochs on 1,500 held-out of 5,000 MNIST images); see docs.
+    # Used as given when grid_search is False (quick preset): the choices of the grid below when it
+    # was run at the quick schedule (2x256 net, 8 epochs on 1,500 held-out of 5,000 MNIST images).
     lrs: dict[str, float] = field(default_factory=lambda: {
         "adam": 3e-3, "adagrad": 1e-2, "rmsprop": 1e-3, "sgd_nesterov": 0.1, "adadelta": 3.0})
     grid_search: bool = True
@@ -74,11 +82,12 @@ class Fig2Config:
     grid_epochs: int = 20
     grid_holdout: int = 10_000
     train_limit: int | None = None
+    num_seeds: int = 1  # seeds --seed, --seed+1, ...; the paper shows one run
     synthetic: bool = False
 
 
 def quick() -> Fig2Config:
-    return Fig2Config(epochs=8, hidden=256, grid_search=False, train_limit=5_000)
+    return Fig2Config(epochs=8, hidden=256, grid_search=False, train_limit=5_000, num_seeds=3)
 
 
 def smoke() -> Fig2Config:
@@ -98,43 +107,64 @@ def _validate(cfg: Fig2Config) -> None:
             raise ValueError(f"Invalid {name}: {getattr(cfg, name)} (expected a positive int)")
     if not 0.0 <= cfg.dropout < 1.0:
         raise ValueError(f"Invalid dropout: {cfg.dropout} (expected 0 <= dropout < 1)")
+    check_num_seeds(cfg.num_seeds)
 
 
 def run(cfg: Fig2Config, ctx: RunContext) -> RunResult:
     _validate(cfg)
     data = load_flat_mnist(ctx, train_limit=cfg.train_limit, test_limit=None, synthetic=cfg.synthetic)
     main_set, held_out = split_holdout(data.train_x, data.train_y, cfg.grid_holdout) if cfg.grid_search else (data.train_dataset(), None)
-    template = DropoutMLP(hidden=cfg.hidden, depth=cfg.depth, dropout=cfg.dropout)
-    result = compare_optimizers(
-        ctx, template=template, methods=cfg.methods, epochs=cfg.epochs, batch_size=cfg.batch_size,
-        loss_fn=_loss, main_set=main_set, fixed_lrs=cfg.lrs, grid_search=cfg.grid_search,
-        lr_grid=cfg.lr_grid, grid_epochs=cfg.grid_epochs, held_out=held_out, inverse_sqrt_decay=False)
-    figure = loss_curves_figure({m: c.losses for m, c in result.curves.items()}, METHOD_LABELS,
+    results = compare_over_seeds(
+        ctx, cfg.num_seeds, lambda: DropoutMLP(hidden=cfg.hidden, depth=cfg.depth, dropout=cfg.dropout),
+        methods=cfg.methods, epochs=cfg.epochs, batch_size=cfg.batch_size, loss_fn=_loss, main_set=main_set,
+        fixed_lrs=cfg.lrs, grid_search=cfg.grid_search, lr_grid=cfg.lr_grid, grid_epochs=cfg.grid_epochs,
+        held_out=held_out, inverse_sqrt_decay=False)
+    first = results[min(results)]
+    figure = loss_curves_figure({m: c.losses for m, c in first.curves.items()}, METHOD_LABELS,
                                 title=f"MNIST multilayer neural network + dropout ({cfg.depth}x{cfg.hidden})",
-                                ylabel="training cost", log_y=True)
+                                ylabel="training cost", log_y=True,
+                                other_seeds=[{m: c.losses for m, c in r.curves.items()} for r in results.values()
+                                             if r is not first])
     figures = [ctx.save_figure(figure, "fig2a_mlp_dropout")]
-    metrics = {**result.metrics(), "data": data.description, "train_images": len(main_set)}
-    return RunResult(metrics=metrics, comparison=_compare(cfg, result.curves, ctx.protocol().full), figures=figures)
+    metrics = {**per_seed_metrics(results), "data": data.description, "train_images": len(main_set)}
+    setting = (f"{cfg.epochs} epochs, {cfg.depth}x{cfg.hidden} MLP, {data.description}, "
+               f"{len(main_set):,} used for training; lrs: {first.lr_source}")
+    rows = _compare(cfg, {s: r.curves for s, r in results.items()}, setting)
+    return RunResult(metrics=metrics, comparison=informational(rows) if cfg.synthetic else rows, figures=figures)
 
 
-def _compare(cfg: Fig2Config, curves: dict[str, Curve], full_protocol: bool) -> list[ComparisonRow]:
-    finals = {m: c.final for m, c in curves.items()}
-    finite = {m: v for m, v in finals.items() if math.isfinite(v)}
+def _compare(cfg: Fig2Config, curves: dict[int, dict[str, Curve]], setting: str) -> list[ComparisonRow]:
+    """Fig. 2a's claim, judged on every seed: Adam's training cost ends lowest of all methods."""
+    if "adam" not in cfg.methods:
+        return []
+    seeds = sorted(curves)
     rows: list[ComparisonRow] = []
-    if "adam" in finals:
-        best = min(finite, key=finite.get) if finite else None
+    margin: dict[int, float] = {}  # best rival's final cost / Adam's: > 1 when Adam is lowest
+    ranking: dict[int, str] = {}
+    for s in seeds:
+        finals = {m: c.final if math.isfinite(c.final) else math.inf for m, c in curves[s].items()}
+        rivals = [v for m, v in finals.items() if m != "adam"]
+        margin[s] = (min(rivals) / finals["adam"]) if rivals and math.isfinite(finals["adam"]) else 0.0
+        ranking[s] = " < ".join(f"{METHOD_LABELS[m]} {v:.3g}" for m, v in sorted(finals.items(), key=lambda i: i[1]))
+    rows.append(seed_verdict_row(
+        "lowest final training cost: best other method's cost / Adam's", "Adam lowest", margin,
+        {s: v > 1.0 for s, v in margin.items()}, source=SOURCE,
+        criterion=("criterion: ratio > 1, i.e. Adam's final-epoch training cost is below every other method's; "
+                   + "; ".join(f"seed {s}: {ranking[s]}" for s in seeds) + f". {setting}")))
+    adam = {s: curves[s]["adam"].final for s in seeds}
+    full_schedule = cfg.epochs >= 200 and cfg.hidden >= 1000 and cfg.train_limit is None and not cfg.synthetic
+    if full_schedule:
+        rows.append(seed_verdict_row(
+            "Adam final training cost", "between 1e-2 and 1e-1 after 200 epochs (log axis)", adam,
+            {s: math.isfinite(v) and 1e-2 <= v <= 1e-1 for s, v in adam.items()}, source=SOURCE,
+            criterion=f"criterion: 1e-2 <= cost <= 1e-1. {setting}"))
+    else:
+        median = sorted(adam.values())[len(adam) // 2]
         rows.append(ComparisonRow(
-            "lowest final training cost", "Adam",
-            f"{METHOD_LABELS[best] if best else 'none finite'} ("
-            + ", ".join(f"{METHOD_LABELS[m]} {v:.4g}" for m, v in finals.items()) + ")",
-            agrees=best == "adam", source=SOURCE,
-            comment="criterion: Adam has the lowest final-epoch training cost"))
-        adam = finals["adam"]
-        rows.append(ComparisonRow(
-            "Adam final training cost", "between 1e-2 and 1e-1 after 200 epochs (log axis)", round(adam, 5),
-            agrees=(1e-2 <= adam <= 1e-1) if full_protocol else None, source=SOURCE,
-            comment=("criterion: 1e-2 <= cost <= 1e-1" if full_protocol else
-                     "informational: the paper's value is after 200 epochs of the 2x1000 net; this run is reduced")))
+            "Adam final training cost", "between 1e-2 and 1e-1 after 200 epochs (log axis)",
+            f"{median:.4g} (median of seeds {','.join(map(str, seeds))})", None, SOURCE,
+            "informational: the paper's level is after 200 epochs of the 2x1000 net on all of MNIST; "
+            f"this run is shorter ({setting})"))
     return rows
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from seminal.adam.reproductions.loop import Curve
 
-__all__ = ["run_grid", "pick_best"]
+__all__ = ["pick_best", "run_grid"]
 
 
 def pick_best(curves: Sequence[Curve]) -> Curve:

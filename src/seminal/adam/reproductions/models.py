@@ -11,7 +11,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-__all__ = ["LogisticRegression", "DropoutMLP", "VAE", "CifarCNN"]
+__all__ = ["VAE", "CifarCNN", "DropoutMLP", "LogisticRegression"]
 
 
 class LogisticRegression(nn.Module):

@@ -14,7 +14,7 @@ from typing import Any
 
 import torch
 
-__all__ = ["METHOD_LABELS", "make_optimizer", "check_methods"]
+__all__ = ["METHOD_LABELS", "check_methods", "make_optimizer"]
 
 #: Method name -> the label the paper's legends use.
 METHOD_LABELS: dict[str, str] = {
