@@ -65,7 +65,7 @@ def test_cli_data_with_a_missing_folder_is_one_clear_line(tmp_path: Path, capsys
 
     assert main(["data", "--dataset", "kmnist", "--data-dir", str(tmp_path / "nowhere")]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("seminal: error: data_dir=") and "does not exist" in err and "Traceback" not in err
+    assert err.startswith("seminal data: error: data_dir=") and "does not exist" in err and "Traceback" not in err
 
 
 def test_cli_data_refuses_an_altered_file_naming_it(tmp_path: Path, small_mnist_spec, capsys) -> None:
