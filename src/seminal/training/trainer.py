@@ -35,11 +35,11 @@ DistributedDataParallel, ``batch_size`` stays the global batch (each rank gets 1
 batch), step metrics are averaged over ranks, files are written by rank 0 only, and every rank
 draws from its own RNG stream (seeded from ``(ctx.seed, rank)`` when the trainer is built).
 
-The Trainer is a facade over parts with one job each: 
-:class:`~seminal.training.placement.Placement` (rank, device, AMP, DDP wrapping), :class:`~seminal.training.position.LoopPosition` (where the
-loop is and which calls are allowed there), :class:`~seminal.training.flusher.MetricFlusher`
-(step records, rank averaging, the NaN/Inf stop) and
-:class:`~seminal.training.snapshot.CheckpointState` (what is saved and restored).
+The Trainer is a facade over parts with one job each:
+:class:`~seminal.training.placement.Placement` (rank, device, AMP, DDP wrapping),
+:class:`~seminal.training.position.LoopPosition` (where the loop is and which calls are allowed
+there), :class:`~seminal.training.flusher.MetricFlusher` (step records, rank averaging, the NaN/Inf
+stop) and :class:`~seminal.training.snapshot.CheckpointState` (what is saved and restored).
 """
 
 from __future__ import annotations
