@@ -178,6 +178,14 @@ def render_block(folder: str | Path, source_label: str | None = None) -> str:
     table1 = metrics.get("table1") if isinstance(metrics, dict) else None
     if isinstance(table1, dict) and table1:
         lines += _table1_markdown(table1)
+    claims = metrics.get("notes_claims") if isinstance(metrics, dict) else None
+    if isinstance(claims, list) and claims:
+        # The notes' claims read as claims: verdict words of their own, and what is right instead.
+        lines += ["| the notes say | the paper says | we measured | verdict | what holds |", "|---|---|---|---|---|"]
+        lines += [f"| {_cell(c.get('claim', ''))} | {_cell(c.get('paper', ''))} | {_cell(c.get('measured', ''))} | "
+                  f"**{_cell(c.get('verdict', ''))}** | {_cell(c.get('detail', ''))} |" for c in claims]
+        lines.append("")
+        rows = []
     shown = [r for r in rows if r.ours != _NOT_RUN]
     if shown:
         lines += ["| quantity | paper | ours | verdict | source |", "|---|---|---|---|---|"]
