@@ -449,7 +449,10 @@ def _rotation_claims(result: dict[str, Any], cfg: NotesSTNConfig) -> list[Claim]
         if not undone:
             continue
         row = seed_verdict_row(
-            f"The {st_names[key]}'s ST turns rotated digits back to a canonical upright pose",
+            # The claim as measured here: after this run's short training, not the paper's 150k
+            # iterations (stn-compare trains an ST for the canonical-form figure itself).
+            f"After {cfg.iterations} training steps, the {st_names[key]}'s ST turns rotated digits back to a "
+            "canonical upright pose",
             "§4.1 (Fig. 3): the ST-CNN's outputs are upright, centred 'canonical' digits",
             undone, {s: u > CANONICAL_FRACTION for s, u in undone.items()},
             source="§4.1, Fig. 3", fmt="{:.2f}",
