@@ -68,3 +68,64 @@ def test_bad_sample_count_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixt
     _write(tmp_path / "generator.pt")
     assert run_sample(_args("--checkpoint", str(tmp_path), "-n", "0")) == 2
     assert "Invalid num_samples: 0" in capsys.readouterr().err
+
+
+def test_bit_flips_are_refused_or_harmless_and_verify_agrees(tmp_path: Path) -> None:
+    # The old file had no checksum: most flips in the weights loaded silently (and were reused).
+    from seminal.training.verify import verify_tree
+
+    path = tmp_path / "run" / "generator.pt"
+    G = _write(path)
+    original = path.read_bytes()
+    z = torch.randn(4, 8)
+    rng = torch.Generator().manual_seed(0)
+    positions = torch.randint(0, len(original), (60,), generator=rng).tolist()
+    # and 20 flips inside the tensor data, where an unchecked file loads with other weights
+    data_start = original.find(b"data/0")
+    positions += torch.randint(data_start, len(original) - 200, (20,), generator=rng).tolist()
+    silently_changed = 0
+    for pos in positions:
+        flipped = bytearray(original)
+        flipped[pos] ^= 1 << (pos % 8)
+        path.write_bytes(bytes(flipped))
+        try:
+            loaded = load_generator(path)
+        except GeneratorFileError:
+            (result,) = verify_tree(tmp_path)
+            assert not result.ok or result.kind == "checksummed file", result
+            continue
+        silently_changed += not torch.equal(loaded.generator(z), G(z))
+        (result,) = verify_tree(tmp_path)
+        assert result.ok and result.kind == "checksummed file", result
+    assert silently_changed == 0
+    path.write_bytes(original)
+    (result,) = verify_tree(tmp_path)
+    assert result.ok and result.kind == "checksummed file"
+
+
+def test_verify_reports_a_corrupt_generator_file(tmp_path: Path) -> None:
+    from seminal.training.checkpoint import content_checksum
+    from seminal.training.verify import verify_tree
+
+    path = tmp_path / "generator.pt"
+    _write(path)
+    blob = torch.load(path, weights_only=True)
+    blob["state_dict"]["output.bias"][0] += 1.0  # changed weights, stale checksum
+    torch.save(blob, path)
+    (result,) = verify_tree(tmp_path)
+    assert not result.ok and "do not match their checksum" in result.detail
+    with pytest.raises(GeneratorFileError, match="is corrupt"):
+        load_generator(path)
+    blob.pop("content_crc32")
+    blob["content_crc32"] = content_checksum(blob)
+    torch.save(blob, path)
+    assert load_generator(path).meta["fingerprint"] == "abc"
+
+
+def test_loading_a_generator_does_not_move_the_global_rng(tmp_path: Path) -> None:
+    _write(tmp_path / "generator.pt")
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    load_generator(tmp_path / "generator.pt")
+    assert torch.equal(torch.rand(3), expected)

@@ -9,8 +9,15 @@
       "prior": "uniform",                     # the p_z to sample z from
       "state_dict": {...},                    # Generator.state_dict(), CPU tensors
       "meta": {"fingerprint": "...", "dataset": "mnist", "source": "...", "epochs": 300,
-               "history": [{...}, ...]}       # per-epoch training metrics
+               "history": [{...}, ...]},      # per-epoch training metrics
+      "content_crc32": 123456789,             # CRC32 of everything above (as training checkpoints)
     }
+
+The content checksum is :func:`seminal.training.checkpoint.content_checksum`, the same as the
+training checkpoints', so ``python -m seminal.training.verify DIR`` checks generator files too and a
+flipped bit is refused by :func:`load_generator` instead of being sampled from (or reused by the
+next run). Building the network on load never draws from torch's global RNG, so looking at
+candidate files cannot change the run that looks.
 
 The training checkpoints of :mod:`seminal.training` (which hold D, optimizers and RNG state too)
 are for resuming; this file is the generator alone.
@@ -28,6 +35,7 @@ import torch
 from seminal.gan.models import Generator
 from seminal.gan.noise import PRIORS
 from seminal.io import atomic_write_bytes
+from seminal.training.checkpoint import content_checksum
 
 __all__ = ["GENERATOR_FILE", "GENERATOR_FORMAT", "GeneratorFile", "save_generator", "load_generator", "GeneratorFileError"]
 
@@ -66,6 +74,7 @@ def save_generator(
         "state_dict": {k: v.detach().cpu() for k, v in module.state_dict().items()},
         "meta": dict(meta or {}),
     }
+    blob["content_crc32"] = content_checksum(blob)
     buffer = io.BytesIO()
     torch.save(blob, buffer)
     return atomic_write_bytes(path, buffer.getvalue())
@@ -97,13 +106,24 @@ def load_generator(path: str | Path) -> GeneratorFile:
             f"Invalid checkpoint: {p} is not a seminal generator file (format {found!r}, expected {GENERATOR_FORMAT!r}); "
             f"pass the {GENERATOR_FILE} of a GAN run, not a training checkpoint"
         )
+    if "content_crc32" not in blob:
+        raise GeneratorFileError(f"Invalid checkpoint: {p} has no content_crc32 (written by an older seminal; retrain it)")
+    stored = blob.pop("content_crc32")
+    actual = content_checksum(blob)
+    if stored != actual:
+        raise GeneratorFileError(
+            f"Invalid checkpoint: {p} is corrupt: its contents do not match their checksum "
+            f"(crc32 {actual:#010x}, saved {stored!r})"
+        )
     prior = blob.get("prior")
     if prior not in PRIORS:
         raise GeneratorFileError(f"Invalid checkpoint: {p} has prior {prior!r} (expected one of {PRIORS})")
-    generator = Generator(noise_dim=int(blob["noise_dim"]), hidden=tuple(blob["hidden"]), data_dim=int(blob["data_dim"]))
     try:
+        # fork_rng: the throw-away random initialisation must not move the caller's global RNG
+        with torch.random.fork_rng(devices=[]):
+            generator = Generator(noise_dim=int(blob["noise_dim"]), hidden=tuple(blob["hidden"]), data_dim=int(blob["data_dim"]))
         generator.load_state_dict(blob["state_dict"])
-    except RuntimeError as exc:
+    except (RuntimeError, ValueError, KeyError, TypeError) as exc:
         raise GeneratorFileError(f"Invalid checkpoint: {p} has weights that do not fit its own sizes ({exc})") from exc
     generator.eval()
     return GeneratorFile(generator, prior, tuple(int(s) for s in blob["image_shape"]), dict(blob.get("meta", {})), p)
