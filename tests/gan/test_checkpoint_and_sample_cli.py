@@ -129,3 +129,39 @@ def test_loading_a_generator_does_not_move_the_global_rng(tmp_path: Path) -> Non
     torch.manual_seed(123)
     load_generator(tmp_path / "generator.pt")
     assert torch.equal(torch.rand(3), expected)
+
+
+def test_sample_images_are_grayscale_pngs_of_the_samples(tmp_path: Path) -> None:
+    from PIL import Image
+
+    _write(tmp_path / "generator.pt")
+    assert run_sample(_args("--checkpoint", str(tmp_path), "-n", "3", "--out", str(tmp_path / "s"))) == 0
+    samples = torch.load(tmp_path / "s" / "samples.pt", weights_only=True)
+    for i in range(3):
+        with Image.open(tmp_path / "s" / "images" / f"sample_{i:05d}.png") as png:
+            assert png.mode == "L" and png.size == (28, 28)
+            pixels = torch.tensor(list(png.getdata()), dtype=torch.float32).reshape(28, 28)
+        assert torch.equal(pixels, (samples[i] * 255).round())
+
+
+def test_a_second_call_leaves_no_stale_files(tmp_path: Path) -> None:
+    _write(tmp_path / "generator.pt")
+    out = tmp_path / "s"
+    (out).mkdir()
+    (out / "mine.txt").write_text("not seminal's")
+    assert run_sample(_args("--checkpoint", str(tmp_path), "-n", "6", "--out", str(out))) == 0
+    assert run_sample(_args("--checkpoint", str(tmp_path), "-n", "2", "--out", str(out))) == 0
+    assert sorted(p.name for p in (out / "images").iterdir()) == ["sample_00000.png", "sample_00001.png"]
+    assert torch.load(out / "samples.pt", weights_only=True).shape == (2, 28, 28)
+    assert run_sample(_args("--checkpoint", str(tmp_path), "-n", "2", "--out", str(out), "--no-individual")) == 0
+    assert not (out / "images").exists()
+    assert (out / "mine.txt").read_text() == "not seminal's"
+
+
+def test_gan_library_code_does_not_switch_the_matplotlib_backend() -> None:
+    import seminal.gan
+
+    root = Path(seminal.gan.__file__).parent
+    for path in root.rglob("*.py"):
+        text = path.read_text()
+        assert "matplotlib.use(" not in text and "pyplot" not in text, path

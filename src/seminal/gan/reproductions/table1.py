@@ -13,19 +13,16 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import matplotlib
+import torch
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import torch  # noqa: E402
-
-from seminal.gan.reproductions.common import generate, load_gan_data, obtain_generator  # noqa: E402
-from seminal.experiments.registry import ComparisonRow, PaperTarget, RunContext, RunResult  # noqa: E402
-from seminal.gan.classifier import load_or_train_classifier  # noqa: E402
-from seminal.gan.frechet import evaluate_sample_quality  # noqa: E402
-from seminal.gan.parzen import SIGMA_GRID, parzen_evaluate  # noqa: E402
-from seminal.gan.plots import sample_grid_figure, training_curves_figure  # noqa: E402
-from seminal.gan.trainer import GANTrainConfig  # noqa: E402
+from seminal.gan.reproductions.common import generate, load_gan_data, obtain_generator
+from seminal.experiments.registry import ComparisonRow, PaperTarget, RunContext, RunResult
+from seminal.gan.classifier import load_or_train_classifier
+from seminal.gan.frechet import evaluate_sample_quality
+from seminal.gan.parzen import SIGMA_GRID, parzen_evaluate
+from seminal.gan.plots import sample_grid_figure, training_curves_figure
+from seminal.gan.trainer import GANTrainConfig
 
 __all__ = ["Table1Config", "TARGETS", "run", "quick", "smoke"]
 
@@ -101,7 +98,8 @@ def _is_full_protocol(cfg: Table1Config, n_valid: int, n_test: int, is_fallback:
 
 
 def _sigma_figure(sigmas: tuple[float, ...], means: tuple[float, ...], chosen: float) -> Any:
-    fig, ax = plt.subplots(figsize=(4.5, 3.2))
+    fig = Figure(figsize=(4.5, 3.2))
+    ax = fig.subplots()
     ax.semilogx(sigmas, means, "o-")
     ax.axvline(chosen, color="r", lw=0.8, label=f"chosen σ = {chosen:.3f}")
     ax.set_xlabel("σ")
@@ -112,7 +110,8 @@ def _sigma_figure(sigmas: tuple[float, ...], means: tuple[float, ...], chosen: f
 
 
 def _histogram_figure(hist: list[int], real_hist: list[int]) -> Any:
-    fig, ax = plt.subplots(figsize=(4.5, 3.0))
+    fig = Figure(figsize=(4.5, 3.0))
+    ax = fig.subplots()
     classes = list(range(len(hist)))
     ax.bar([c - 0.2 for c in classes], hist, width=0.4, label="generated")
     ax.bar([c + 0.2 for c in classes], real_hist, width=0.4, label="test images")
