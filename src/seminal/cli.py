@@ -23,7 +23,7 @@ from typing import Any
 
 __all__ = ["main", "build_parser"]
 
-PRESETS = ("full", "quick", "smoke")
+PRESETS = ("full", "quick", "smoke", "laptop")  # laptop: only experiments that define it
 EXIT_INTERRUPTED = 130
 
 

@@ -192,6 +192,7 @@ class Experiment:
         available: ``available(config, data_dir)`` returns None when the experiment can run here
             with that config and ``--data-dir``, else the reason it cannot.
         in_quick_reproduce: whether ``seminal reproduce --quick`` includes it.
+        presets: further named presets (e.g. ``{"laptop": fn}``), each returning a config.
     """
 
     id: str
@@ -205,6 +206,11 @@ class Experiment:
     requires: str = ""
     available: Callable[[Any, Path | None], str | None] = lambda config, data_dir: None
     in_quick_reproduce: bool = True
+    presets: dict[str, Callable[[], Any]] = dataclasses.field(default_factory=dict)
+
+    def preset_names(self) -> tuple[str, ...]:
+        """Every preset this experiment accepts."""
+        return ("full", "quick", *(("smoke",) if self.smoke is not None else ()), *self.presets)
 
     def default_config(self) -> Any:
         return self.config_cls()
@@ -219,8 +225,10 @@ class Experiment:
             if self.smoke is None:
                 raise ValueError(f"Experiment {self.id!r} has no smoke preset")
             cfg = self.smoke()
+        elif preset in self.presets:
+            cfg = self.presets[preset]()
         else:
-            raise ValueError(f"preset must be one of 'full', 'quick', 'smoke', got {preset!r}")
+            raise ValueError(f"preset must be one of {self.preset_names()} for experiment {self.id!r}, got {preset!r}")
         if overrides:
             names = {f.name for f in dataclasses.fields(cfg)}
             unknown = sorted(set(overrides) - names)

@@ -5,7 +5,9 @@
 
     {
       "format": "seminal-gan-generator/1",
+      "arch": "mlp",                          # "mlp" (the paper's G) or "conv" (ConvGenerator)
       "noise_dim": 100, "hidden": [1200, 1200], "data_dim": 784, "image_shape": [28, 28],
+                                              # "conv" stores "channels" instead of "hidden"
       "prior": "uniform",                     # the p_z to sample z from
       "state_dict": {...},                    # Generator.state_dict(), CPU tensors
       "meta": {"fingerprint": "...", "dataset": "mnist", "source": "...", "epochs": 300,
@@ -32,6 +34,7 @@ from typing import Any
 
 import torch
 
+from seminal.gan.conv_models import ConvGenerator
 from seminal.gan.models import Generator
 from seminal.gan.noise import PRIORS
 from seminal.io import atomic_write_bytes
@@ -52,7 +55,7 @@ class GeneratorFileError(ValueError):
 class GeneratorFile:
     """A loaded generator file: the network (eval mode, CPU) plus how to sample its noise."""
 
-    generator: Generator
+    generator: Generator | ConvGenerator
     prior: str
     image_shape: tuple[int, ...]
     meta: dict[str, Any] = field(default_factory=dict)
@@ -60,14 +63,20 @@ class GeneratorFile:
 
 
 def save_generator(
-    path: str | Path, generator: Generator, *, prior: str, image_shape: tuple[int, ...] = (28, 28), meta: dict[str, Any] | None = None
+    path: str | Path, generator: Generator | ConvGenerator, *, prior: str, image_shape: tuple[int, ...] = (28, 28), meta: dict[str, Any] | None = None
 ) -> Path:
     """Write ``generator`` to ``path`` atomically in the format above."""
     module = getattr(generator, "module", generator)  # unwrap DDP
+    if isinstance(module, ConvGenerator):
+        arch: dict[str, Any] = {"arch": "conv", "channels": int(module.channels)}
+    elif isinstance(module, Generator):
+        arch = {"arch": "mlp", "hidden": [int(h) for h in module.hidden]}
+    else:
+        raise TypeError(f"Invalid generator: {type(module).__name__} (expected Generator or ConvGenerator)")
     blob = {
         "format": GENERATOR_FORMAT,
+        **arch,
         "noise_dim": int(module.noise_dim),
-        "hidden": [int(h) for h in module.hidden],
         "data_dim": int(module.data_dim),
         "image_shape": [int(s) for s in image_shape],
         "prior": prior,
@@ -91,6 +100,15 @@ def resolve_generator_path(path: str | Path) -> Path:
     if not p.is_file():
         raise GeneratorFileError(f"Invalid checkpoint: {p} does not exist (expected a {GENERATOR_FILE} written by a GAN run)")
     return p
+
+
+def _build(blob: dict[str, Any]) -> Generator | ConvGenerator:
+    arch = blob.get("arch", "mlp")
+    if arch == "conv":
+        return ConvGenerator(noise_dim=int(blob["noise_dim"]), channels=int(blob["channels"]))
+    if arch == "mlp":
+        return Generator(noise_dim=int(blob["noise_dim"]), hidden=tuple(blob["hidden"]), data_dim=int(blob["data_dim"]))
+    raise ValueError(f"unknown arch {arch!r} (expected 'mlp' or 'conv')")
 
 
 def load_generator(path: str | Path) -> GeneratorFile:
@@ -121,7 +139,7 @@ def load_generator(path: str | Path) -> GeneratorFile:
     try:
         # fork_rng: the throw-away random initialisation must not move the caller's global RNG
         with torch.random.fork_rng(devices=[]):
-            generator = Generator(noise_dim=int(blob["noise_dim"]), hidden=tuple(blob["hidden"]), data_dim=int(blob["data_dim"]))
+            generator = _build(blob)
         generator.load_state_dict(blob["state_dict"])
     except (RuntimeError, ValueError, KeyError, TypeError) as exc:
         raise GeneratorFileError(f"Invalid checkpoint: {p} has weights that do not fit its own sizes ({exc})") from exc

@@ -122,6 +122,7 @@ class ObtainedGenerator:
     history: list[dict[str, Any]]
     images_per_second: float
     reused_from: Path | None  # None: trained in this run
+    train_seconds: float = float("nan")
 
 
 def _matching(path: Path, fingerprint: str) -> GeneratorFile | None:
@@ -147,11 +148,12 @@ def obtain_generator(cfg: GANTrainConfig, ctx: RunContext, data: GANData) -> Obt
             atomic_write_bytes(own, path.read_bytes())
             ctx.note(f"generator reused from {path} (same recipe, data, seed and device type: fingerprint {fingerprint})")
         return ObtainedGenerator(loaded, list(loaded.meta.get("history", [])),
-                                 float(loaded.meta.get("images_per_second", float("nan"))), None if path == own else path)
+                                 float(loaded.meta.get("images_per_second", float("nan"))), None if path == own else path,
+                                 float(loaded.meta.get("train_seconds", float("nan"))))
     meta = {"fingerprint": fingerprint, "dataset": data.dataset, "source": data.source, "code_version": code_version()}
-    outcome = train_gan(cfg, ctx, data.train, name="gan", meta=meta)
+    outcome = train_gan(cfg, ctx, data.train, name="gan", meta=meta, valid_images=data.valid)
     loaded = load_generator(outcome.generator_path)
-    return ObtainedGenerator(loaded, outcome.history, outcome.images_per_second, None)
+    return ObtainedGenerator(loaded, outcome.history, outcome.images_per_second, None, outcome.train_seconds)
 
 
 @torch.no_grad()
