@@ -115,7 +115,7 @@ def laptop() -> Table1Config:
     authors' script saved the latest model).
     """
     return Table1Config(
-        epochs=30, optimizer="adam", lr=2e-4, update="alternating", sample_every=5, checkpoint_every=500,
+        epochs=120, optimizer="adam", lr=2e-4, update="alternating", sample_every=10, checkpoint_every=500,
         monitor_every=1, keep_best=True, cpu_threads=1,
     )
 
