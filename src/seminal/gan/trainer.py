@@ -58,6 +58,8 @@ class GANTrainConfig:
     Attributes:
         epochs: passes over the training images (not stated in the paper; 300 passes the end of
             the momentum ramp at epoch 250).
+        min_iterations: if > 0, train more epochs when ``epochs`` gives fewer Algorithm-1
+            iterations than this (a budget that holds on small data such as the offline fallback).
         batch_size: m of Algorithm 1 (100).
         k: discriminator steps per generator step (1).
         update: "simultaneous" (authors' code) or "alternating" (Algorithm 1 as printed).
@@ -92,6 +94,7 @@ class GANTrainConfig:
     """
 
     epochs: int = 300
+    min_iterations: int = 0
     batch_size: int = 100
     k: int = 1
     update: str = "simultaneous"
@@ -149,6 +152,8 @@ class GANTrainConfig:
             raise ValueError(f"Invalid k: {self.k} with update='simultaneous' (expected k = 1)")
         if not self.lr > 0:
             raise ValueError(f"Invalid lr: {self.lr} (expected lr > 0)")
+        if not isinstance(self.min_iterations, int) or isinstance(self.min_iterations, bool) or self.min_iterations < 0:
+            raise ValueError(f"Invalid min_iterations: {self.min_iterations!r} (expected an int >= 0)")
         if not isinstance(self.monitor_every, int) or isinstance(self.monitor_every, bool) or self.monitor_every < 0:
             raise ValueError(f"Invalid monitor_every: {self.monitor_every!r} (expected an int >= 0)")
         if self.keep_best and self.monitor_every == 0:
@@ -278,7 +283,8 @@ def _train_gan(
     state.setdefault("train_images", 0)
     loader = trainer.loader(TensorDataset(train_images), batch_size=cfg.batch_size * cfg.k, shuffle=True, drop_last=True)
 
-    for epoch in trainer.epochs(cfg.epochs):
+    n_epochs = epochs_to_run(cfg, len(loader))
+    for epoch in trainer.epochs(n_epochs):
         if schedule is not None:
             schedule.set_epoch(epoch)
         G.train()
@@ -310,7 +316,7 @@ def _train_gan(
             epoch_metrics["momentum"] = schedule.momentum
         state["epoch_sums"] = {key: 0.0 for key in _STEP_KEYS}
         state["epoch_steps"] = 0
-        if cfg.monitor_every > 0 and ((epoch + 1) % cfg.monitor_every == 0 or epoch == cfg.epochs - 1):
+        if cfg.monitor_every > 0 and ((epoch + 1) % cfg.monitor_every == 0 or epoch == n_epochs - 1):
             assert valid_images is not None
             score = monitor_log_likelihood(trainer.unwrap("G"), valid_images[: cfg.monitor_valid], cfg, seed=ctx.seed + 104729)
             epoch_metrics["monitor_ll"] = score
@@ -318,7 +324,7 @@ def _train_gan(
             if cfg.keep_best and (best is None or score > best["monitor_ll"]):
                 g_state = {k: v.detach().cpu().clone() for k, v in trainer.unwrap("G").state_dict().items()}
                 state["best"] = {"monitor_ll": score, "epoch": epoch + 1, "state_dict": g_state}
-        last = epoch == cfg.epochs - 1
+        last = epoch == n_epochs - 1
         if trainer.is_main and (last or (cfg.sample_every > 0 and (epoch + 1) % cfg.sample_every == 0)):
             # before log_epoch, whose checkpoint marks the epoch done: a crash here redoes the grid
             _save_grid(ctx, trainer.unwrap("G").eval(), state["fixed_noise"], epoch)
@@ -333,7 +339,7 @@ def _train_gan(
         generator.load_state_dict(best["state_dict"])
     path = Path(ctx.out_dir) / GENERATOR_FILE
     if trainer.is_main:
-        full_meta = {**(meta or {}), "epochs": cfg.epochs, "history": _jsonable(history),
+        full_meta = {**(meta or {}), "epochs": n_epochs, "iterations": n_epochs * len(loader), "history": _jsonable(history),
                      "images_per_second": float(images_per_second), "train_seconds": float(state["train_seconds"])}
         if best is not None:
             full_meta.update(selected_epoch=int(best["epoch"]), selected_monitor_ll=float(best["monitor_ll"]))
@@ -341,6 +347,13 @@ def _train_gan(
     barrier()  # under torchrun the other ranks may read generator.pt next
     return GANTrainOutcome(generator, trainer.unwrap("D"), history, path, float(images_per_second),
                            int(best["epoch"]) if best is not None else None, float(state["train_seconds"]))
+
+
+def epochs_to_run(cfg: GANTrainConfig, batches_per_epoch: int) -> int:
+    """``cfg.epochs``, or more when needed for at least ``cfg.min_iterations`` Algorithm-1 iterations."""
+    if cfg.min_iterations <= 0:
+        return cfg.epochs
+    return max(cfg.epochs, -(-cfg.min_iterations // max(1, batches_per_epoch)))
 
 
 @torch.no_grad()
