@@ -170,3 +170,29 @@ def test_fingerprint_includes_the_code_version(monkeypatch: pytest.MonkeyPatch) 
     assert common.code_version().startswith(seminal.__version__ + "+")
     monkeypatch.setattr(common, "code_version", lambda: "9.9.9+000000000000")
     assert recipe_fingerprint(_cfg(), data, ctx) != before
+
+
+def test_comparability_follows_the_trained_networks_and_data_not_only_the_parzen_sizes() -> None:
+    from seminal.gan.reproductions.table1 import comparability
+
+    exp = get_experiment("gan-table1")
+    full, laptop, quick = exp.config("full"), exp.config("laptop"), exp.config("quick")
+    assert comparability(full, 50_000, 1_000, 10_000, False) == []
+    assert comparability(laptop, 50_000, 1_000, 10_000, False) == []
+    # the old label looked at the Parzen sizes only: a quick G evaluated with full sizes was "full protocol"
+    quick_full_sizes = dataclasses.replace(quick, parzen_samples=10_000, parzen_valid=1_000, parzen_test=10_000)
+    reasons = comparability(quick_full_sizes, 50_000, 1_000, 10_000, False)
+    assert len(reasons) == 1 and "not the paper's networks" in reasons[0] and "g_arch='conv'" in reasons[0]
+    assert any("offline fallback" in r for r in comparability(full, 3_750, 1_000, 10_000, True))
+    assert any("10,000 images" in r for r in comparability(full, 10_000, 1_000, 10_000, False))
+    assert any("reduced Parzen protocol" in r for r in comparability(full, 50_000, 300, 10_000, False))
+
+
+def test_laptop_is_a_named_preset_of_table1_only() -> None:
+    laptop = get_experiment("gan-table1").config("laptop")
+    assert (laptop.g_arch, laptop.g_hidden, laptop.d_units, laptop.d_pieces) == ("mlp", 1200, 240, 5)
+    assert laptop.keep_best and laptop.monitor_every == 1
+    assert (laptop.parzen_samples, laptop.parzen_valid, laptop.parzen_test) == (10_000, 1_000, 10_000)
+    assert "laptop" in get_experiment("gan-table1").preset_names()
+    with pytest.raises(ValueError, match="preset must be one of"):
+        get_experiment("gan-fig1").config("laptop")
