@@ -92,9 +92,9 @@ def quick() -> Table1Config:
       classes or draw speckle within this budget.
     * D is narrower: maxout 128 units x 3 pieces, twice (paper: 240 x 5).
     * Adam (lr 2e-4, betas (0.5, 0.999)) instead of momentum SGD with the authors' schedule.
-    * Minibatch m = 64 (paper: 100); at least 780 Algorithm-1 iterations: one epoch of the
-      authors' 50,000 training images (781 iterations), 14 epochs of the offline fallback's
-      3,750 (812 iterations).
+    * Minibatch m = 64 (paper: 100); at least 780 Algorithm-1 iterations (``min_iterations``): one
+      epoch of the authors' 50,000 training images (781 iterations), 17 epochs of the offline
+      fallback's 3,000 (782 iterations).
     * Reduced Parzen protocol (3,000 samples, σ on 300 validation images, 1,000 test images).
     * One CPU thread (speed only).
     """
