@@ -13,6 +13,12 @@ just updated). ``update="simultaneous"`` is what the authors' released code did:
 gradients are both computed from the same minibatch and the same samples G(z), then both
 networks are stepped; it requires k = 1.
 
+Under torchrun (G and D wrapped in DistributedDataParallel by :class:`seminal.training.Trainer`)
+the alternating update synchronises through DDP's backward hooks. The simultaneous update takes
+its two gradients with ``torch.autograd.grad``, which those hooks never see, so it averages them
+over the ranks itself (:func:`_average_over_ranks`, the mean DDP would take); otherwise every
+rank would silently train its own GAN.
+
 The function is stateless: all randomness comes from ``next_real`` and ``sample_noise``, so the
 caller decides the RNG (the trainer uses torch's global RNG, which its checkpoints save).
 """
@@ -52,6 +58,29 @@ class StepStats:
     d_real: float
     d_fake: float
     d_steps: int
+
+
+def _average_over_ranks(module: nn.Module, grads: tuple[torch.Tensor | None, ...]) -> tuple[torch.Tensor | None, ...]:
+    """The gradients averaged over all ranks when ``module`` is DDP-wrapped (as DDP's hooks would)."""
+    from torch.nn.parallel import DistributedDataParallel
+
+    if not isinstance(module, DistributedDataParallel):
+        return grads
+    import torch.distributed as dist
+
+    world = dist.get_world_size()
+    if world == 1:
+        return grads
+    if any(g is None for g in grads):
+        # a parameter without gradient on this rank may have one on another: no common shape to reduce
+        raise RuntimeError(
+            "update='simultaneous' under DistributedDataParallel needs a gradient for every parameter "
+            "(a parameter was unused in this step); use update='alternating'"
+        )
+    flat = torch.cat([g.reshape(-1) for g in grads])
+    dist.all_reduce(flat)
+    flat /= world
+    return tuple(chunk.view_as(g) for chunk, g in zip(flat.split([g.numel() for g in grads]), grads))
 
 
 def _set_grads(params: list[nn.Parameter], grads: tuple[torch.Tensor | None, ...]) -> None:
@@ -171,6 +200,9 @@ def _simultaneous_step(
     # Both gradients are taken at the same (θ_d, θ_g) before either network moves.
     d_grads = torch.autograd.grad(loss_D, d_params, retain_graph=True, allow_unused=True)
     g_grads = torch.autograd.grad(loss_G, g_params, allow_unused=True)
+    # autograd.grad bypasses DDP's all-reduce hooks: synchronise explicitly
+    d_grads = _average_over_ranks(D, d_grads)
+    g_grads = _average_over_ranks(G, g_grads)
     _set_grads(d_params, d_grads)
     _set_grads(g_params, g_grads)
     opt_D.step()

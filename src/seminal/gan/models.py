@@ -46,7 +46,8 @@ class Maxout(nn.Module):
 
     def __init__(self, in_features: int, units: int, pieces: int) -> None:
         super().__init__()
-        if units < 1 or pieces < 1:
+        _check_positive_int("in_features", in_features)
+        if not _is_int(units) or not _is_int(pieces) or units < 1 or pieces < 1:
             raise ValueError(f"Invalid maxout size: units={units}, pieces={pieces} (expected both >= 1)")
         self.units = units
         self.pieces = pieces
@@ -58,10 +59,28 @@ class Maxout(nn.Module):
 
 
 def _check_sizes(name: str, sizes: Sequence[int]) -> tuple[int, ...]:
+    if isinstance(sizes, (int, str, bytes)) or not all(_is_int(s) for s in sizes):
+        raise ValueError(f"Invalid {name}: {sizes!r} (expected a non-empty sequence of positive ints)")
     sizes = tuple(int(s) for s in sizes)
     if len(sizes) == 0 or any(s < 1 for s in sizes):
         raise ValueError(f"Invalid {name}: {sizes} (expected a non-empty sequence of positive ints)")
     return sizes
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_positive_int(name: str, value: object) -> int:
+    if not _is_int(value) or value < 1:  # type: ignore[operator]
+        raise ValueError(f"Invalid {name}: {value!r} (expected an int >= 1)")
+    return int(value)  # type: ignore[arg-type]
+
+
+def _check_init_range(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0.0 <= float(value) < float("inf")):
+        raise ValueError(f"Invalid init_range: {value!r} (expected a finite float >= 0)")
+    return float(value)
 
 
 class Generator(nn.Module):
@@ -86,9 +105,10 @@ class Generator(nn.Module):
     ) -> None:
         super().__init__()
         hidden = _check_sizes("hidden", hidden)
-        self.noise_dim = int(noise_dim)
+        self.noise_dim = _check_positive_int("noise_dim", noise_dim)
         self.hidden = hidden
-        self.data_dim = int(data_dim)
+        self.data_dim = _check_positive_int("data_dim", data_dim)
+        init_range = _check_init_range(init_range)
         widths = (self.noise_dim, *hidden)
         layers: list[nn.Module] = []
         for fan_in, fan_out in zip(widths[:-1], widths[1:]):
@@ -104,8 +124,11 @@ class Generator(nn.Module):
 
     def set_output_bias(self, bias: torch.Tensor) -> None:
         """Set the sigmoid layer's bias (e.g. to :func:`marginal_logit` of the training set)."""
-        if bias.shape != (self.data_dim,):
-            raise ValueError(f"Invalid output_bias: shape {tuple(bias.shape)} (expected ({self.data_dim},))")
+        if not isinstance(bias, torch.Tensor) or not bias.is_floating_point() or bias.shape != (self.data_dim,):
+            found = f"shape {tuple(bias.shape)}, {bias.dtype}" if isinstance(bias, torch.Tensor) else type(bias).__name__
+            raise ValueError(f"Invalid output_bias: {found} (expected ({self.data_dim},) floats)")
+        if not torch.isfinite(bias).all():
+            raise ValueError("Invalid output_bias: non-finite values (expected finite logits)")
         with torch.no_grad():
             self.output.bias.copy_(bias)
 
@@ -138,10 +161,12 @@ class Discriminator(nn.Module):
     ) -> None:
         super().__init__()
         units = _check_sizes("units", units)
+        pieces = _check_positive_int("pieces", pieces)
         for name, keep in (("input_keep", input_keep), ("hidden_keep", hidden_keep)):
-            if not 0.0 < keep <= 1.0:
-                raise ValueError(f"Invalid {name}: {keep} (expected 0 < keep <= 1)")
-        self.data_dim = int(data_dim)
+            if isinstance(keep, bool) or not isinstance(keep, (int, float)) or not 0.0 < keep <= 1.0:
+                raise ValueError(f"Invalid {name}: {keep!r} (expected 0 < keep <= 1)")
+        self.data_dim = _check_positive_int("data_dim", data_dim)
+        init_range = _check_init_range(init_range)
         layers: list[nn.Module] = [nn.Dropout(1.0 - input_keep)]
         fan_in = self.data_dim
         for i, width in enumerate(units):

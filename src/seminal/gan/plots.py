@@ -1,17 +1,16 @@
-"""Figures for the GAN chapter (matplotlib, Agg). Each function returns a Figure; the caller saves
-it with ``ctx.save_figure`` (atomic)."""
+"""Figures for the GAN chapter. Each function builds a :class:`matplotlib.figure.Figure` (the Figure
+API: no global plotting state, no backend switch) and returns it; the caller saves it with
+``ctx.save_figure`` (atomic)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 __all__ = ["tile_images", "sample_grid_figure", "nearest_neighbour_figure", "interpolation_figure", "toy_stages_figure", "training_curves_figure"]
 
@@ -31,7 +30,8 @@ def tile_images(images: torch.Tensor, nrow: int, pad: int = 1, pad_value: float 
 def sample_grid_figure(images: torch.Tensor, nrow: int = 10, title: str = "") -> Any:
     """A grid of ``(N, 28, 28)`` samples."""
     canvas = tile_images(images, nrow)
-    fig, ax = plt.subplots(figsize=(canvas.shape[1] / 28 * 0.6, canvas.shape[0] / 28 * 0.6 + 0.3))
+    fig = Figure(figsize=(canvas.shape[1] / 28 * 0.6, canvas.shape[0] / 28 * 0.6 + 0.3))
+    ax = fig.subplots()
     ax.imshow(canvas, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
     ax.set_axis_off()
     if title:
@@ -48,10 +48,11 @@ def nearest_neighbour_figure(samples: torch.Tensor, neighbours: torch.Tensor, nc
     rows = neighbours.shape[0]
     grid = torch.cat([samples.reshape(rows, ncol, 28, 28), neighbours.reshape(rows, 1, 28, 28)], dim=1)
     canvas = tile_images(grid.reshape(-1, 28, 28), ncol + 1, pad=2)
-    fig, ax = plt.subplots(figsize=(0.75 * (ncol + 1), 0.75 * rows + 0.4))
+    fig = Figure(figsize=(0.75 * (ncol + 1), 0.75 * rows + 0.4))
+    ax = fig.subplots()
     ax.imshow(canvas, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
     left = 2 + ncol * 30 - 1.5
-    ax.add_patch(plt.Rectangle((left, 0.5), 30, canvas.shape[0] - 1.5, fill=False, edgecolor="gold", linewidth=2))
+    ax.add_patch(Rectangle((left, 0.5), 30, canvas.shape[0] - 1.5, fill=False, edgecolor="gold", linewidth=2))
     ax.set_axis_off()
     ax.set_title(title or "samples (fair random draws); outlined column: nearest training image of its left neighbour", fontsize=8)
     return fig
@@ -61,7 +62,8 @@ def interpolation_figure(frames: torch.Tensor, title: str = "") -> Any:
     """Figure 3: ``(pairs, steps, 28, 28)``, one row per pair of z endpoints."""
     pairs, steps = frames.shape[:2]
     canvas = tile_images(frames.reshape(-1, 28, 28), steps)
-    fig, ax = plt.subplots(figsize=(0.6 * steps, 0.6 * pairs + 0.4))
+    fig = Figure(figsize=(0.6 * steps, 0.6 * pairs + 0.4))
+    ax = fig.subplots()
     ax.imshow(canvas, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
     ax.set_axis_off()
     ax.set_title(title or "G((1 - t) z1 + t z2), t from 0 to 1 along each row", fontsize=8)
@@ -71,7 +73,8 @@ def interpolation_figure(frames: torch.Tensor, title: str = "") -> Any:
 def toy_stages_figure(x: np.ndarray, p_data: np.ndarray, stages: Sequence[dict[str, Any]], z_to_x: Sequence[tuple[np.ndarray, np.ndarray]]) -> Any:
     """Figure 1: one panel per stage with p_data (black dotted), p_g (green), D (blue dashed), and
     lines from z (bottom axis, uniform) to x = G(z) (upper axis)."""
-    fig, axes = plt.subplots(1, len(stages), figsize=(3.6 * len(stages), 3.2), sharey=True)
+    fig = Figure(figsize=(3.6 * len(stages), 3.2))
+    axes = fig.subplots(1, len(stages), sharey=True)
     axes = np.atleast_1d(axes)
     for ax, stage, (zs, xs) in zip(axes, stages, z_to_x):
         ax.plot(x, p_data, "k:", lw=2, label="p_data")
@@ -97,7 +100,8 @@ def toy_stages_figure(x: np.ndarray, p_data: np.ndarray, stages: Sequence[dict[s
 def training_curves_figure(history: Sequence[dict[str, Any]]) -> Any:
     """D(x), D(G(z)) and both losses per epoch."""
     epochs = np.arange(1, len(history) + 1)
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.2))
+    fig = Figure(figsize=(9, 3.2))
+    ax1, ax2 = fig.subplots(1, 2)
     for key, label in (("d_real", "D(x)"), ("d_fake", "D(G(z))")):
         ax1.plot(epochs, [h.get(key, np.nan) for h in history], label=label)
     ax1.axhline(0.5, color="0.6", lw=0.5)

@@ -4,8 +4,13 @@
 Writes, under ``--out`` (default: ``<run dir>/samples``):
 
 * ``grid.png`` -- all samples tiled, ``--nrow`` per row;
-* ``images/sample_00000.png`` ... -- one 28x28 grayscale PNG per sample;
+* ``images/sample_00000.png`` ... -- one 28x28 8-bit grayscale PNG per sample (PNG colour type 0,
+  pixel = round(255 · value));
 * ``samples.pt`` -- the ``(N, 28, 28)`` float tensor in [0, 1] (torch.save).
+
+A second call into the same folder leaves only its own outputs: ``sample_*.png`` files of an
+earlier, larger call (or all of them under ``--no-individual``) are removed. Other files in the
+folder are not touched.
 """
 
 from __future__ import annotations
@@ -42,13 +47,29 @@ def generate_samples(checkpoint: Path, num_samples: int, seed: int = 0) -> torch
     return images.reshape(num_samples, *loaded.image_shape)
 
 
+def grayscale_png(image: torch.Tensor) -> bytes:
+    """``(H, W)`` values in [0, 1] as the bytes of an 8-bit grayscale PNG (mode "L")."""
+    from PIL import Image
+
+    pixels = (image.detach().cpu().float().clamp(0.0, 1.0) * 255.0).round().to(torch.uint8).numpy()
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")  # 2-D uint8 -> mode "L"
+    return buffer.getvalue()
+
+
+def _remove_stale_samples(folder: Path, keep: set[str]) -> None:
+    """Delete ``sample_*.png`` files in ``folder`` that this call did not write (an earlier call's)."""
+    if not folder.is_dir():
+        return
+    for path in folder.glob("sample_*.png"):
+        if path.name not in keep:
+            path.unlink()
+    if not any(folder.iterdir()):
+        folder.rmdir()
+
+
 def run_sample(args: argparse.Namespace) -> int:
     """Execute ``seminal sample``; returns the process exit code (0 ok, 2 bad input)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from seminal.gan.checkpoint import GeneratorFileError, resolve_generator_path
     from seminal.gan.plots import sample_grid_figure
 
@@ -68,13 +89,15 @@ def run_sample(args: argparse.Namespace) -> int:
     fig = sample_grid_figure(images, nrow=args.nrow, title=f"{args.num_samples} samples of {path}")
     with atomic_path(out / "grid.png") as tmp:
         fig.savefig(tmp, dpi=120, bbox_inches="tight", format="png")
-    plt.close(fig)
     buffer = io.BytesIO()
     torch.save(images.clone(), buffer)
     atomic_write_bytes(out / "samples.pt", buffer.getvalue())
+    written: set[str] = set()
     if not args.no_individual:
         for i, image in enumerate(images):
-            with atomic_path(out / "images" / f"sample_{i:05d}.png") as tmp:
-                plt.imsave(tmp, image.numpy(), cmap="gray", vmin=0.0, vmax=1.0, format="png")
+            name = f"sample_{i:05d}.png"
+            atomic_write_bytes(out / "images" / name, grayscale_png(image))
+            written.add(name)
+    _remove_stale_samples(out / "images", keep=written)
     print(f"wrote {args.num_samples} samples of {path} to {out}")
     return 0

@@ -26,6 +26,7 @@ __all__ = [
     "kde_density",
     "ToyGenerator",
     "ToyDiscriminator",
+    "TOY_BASES",
     "LOG4",
 ]
 
@@ -93,16 +94,28 @@ def kde_density(samples: torch.Tensor, x: torch.Tensor, bandwidth: float | None 
     return out / (bandwidth * math.sqrt(2.0 * math.pi))
 
 
+#: Starting maps of :class:`ToyGenerator`.
+TOY_BASES: tuple[str, ...] = ("uniform", "gaussian")
+
+
 class ToyGenerator(nn.Module):
     """x = G(z) for scalar z ~ U(0, 1), ``(B, 1) -> (B, 1)``.
 
-    G(z) = base_mean + base_width · (2z - 1) + MLP(z), the MLP's last layer starting at zero, so
-    p_g starts as U(base_mean ± base_width) -- a broad density beside p_data, as in Figure 1 --
-    rather than the near point mass a randomly initialised MLP produces.
+    G(z) = base_mean + base_width · b(z) + MLP(z), the MLP's last layer starting at zero, so p_g
+    starts as a broad density beside p_data, as in Figure 1, rather than the near point mass a
+    randomly initialised MLP produces. ``base="uniform"``: b(z) = 2z - 1, p_g starts as
+    U(base_mean ± base_width), whose sharp edges make D* a step function; ``base="gaussian"``:
+    b(z) = Φ⁻¹(z) (z clipped to [1e-4, 1 - 1e-4]), p_g starts as N(base_mean, base_width²), a
+    smooth bump like the paper's sketch, and G can reach p_data = N(μ, s²) exactly.
     """
 
-    def __init__(self, hidden: int = 32, base_mean: float = 0.0, base_width: float = 1.0) -> None:
+    def __init__(self, hidden: int = 32, base_mean: float = 0.0, base_width: float = 1.0, base: str = "uniform") -> None:
         super().__init__()
+        if base not in TOY_BASES:
+            raise ValueError(f"Invalid base: {base!r} (expected one of {TOY_BASES})")
+        if not base_width > 0:
+            raise ValueError(f"Invalid base_width: {base_width} (expected > 0)")
+        self.base = base
         self.base_mean = float(base_mean)
         self.base_width = float(base_width)
         self.net = nn.Sequential(nn.Linear(1, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh(), nn.Linear(hidden, 1))
@@ -110,7 +123,11 @@ class ToyGenerator(nn.Module):
         nn.init.zeros_(self.net[-1].bias)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.base_mean + self.base_width * (2.0 * z - 1.0) + self.net(z)
+        if self.base == "gaussian":
+            shape = math.sqrt(2.0) * torch.special.erfinv(2.0 * z.clamp(1e-4, 1.0 - 1e-4) - 1.0)  # Φ⁻¹(z)
+        else:
+            shape = 2.0 * z - 1.0
+        return self.base_mean + self.base_width * shape + self.net(z)
 
 
 class ToyDiscriminator(nn.Module):

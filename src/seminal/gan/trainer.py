@@ -11,7 +11,10 @@ batch order also fixes Algorithm 1's minibatches. Noise is drawn from torch's gl
 state the Trainer checkpoints, so a resumed run continues exactly.
 
 Logged per step: d_loss, g_loss, V, D(x), D(G(z)); per epoch: their means, lr, momentum and
-images/s. A sample grid of 100 fixed noise vectors is saved every ``sample_every`` epochs and at
+images/s, and (``monitor_every``) a cheap validation Parzen log-likelihood ``monitor_ll``, as the
+authors' training script monitored. With ``keep_best`` the generator file holds the generator of
+the epoch with the best ``monitor_ll`` (the authors' script saved the latest model instead; see
+docs/papers/gan.md for why seminal selects). A sample grid of 100 fixed noise vectors is saved every ``sample_every`` epochs and at
 the end (``figures/samples_epoch_XXXX.png``), and the generator file (:mod:`seminal.gan.checkpoint`).
 """
 
@@ -28,14 +31,19 @@ from torch.utils.data import TensorDataset
 from seminal.gan.algorithm1 import UPDATE_MODES, algorithm1_step
 from seminal.gan.checkpoint import GENERATOR_FILE, save_generator
 from seminal.gan.losses import GENERATOR_LOSSES
+from seminal.gan.conv_models import ConvGenerator
 from seminal.gan.models import Discriminator, Generator, marginal_logit
 from seminal.gan.noise import PRIORS, sample_noise
 from seminal.gan.schedule import AuthorsSchedule
 from seminal.training.distributed import barrier
 
-__all__ = ["GANTrainConfig", "GANTrainOutcome", "build_models", "build_optimizers", "train_gan", "OPTIMIZERS"]
+__all__ = ["GANTrainConfig", "GANTrainOutcome", "build_models", "build_optimizers", "train_gan", "monitor_log_likelihood",
+           "OPTIMIZERS", "G_ARCHS"]
 
 OPTIMIZERS: tuple[str, ...] = ("sgd", "adam")
+
+#: Generator architectures: the paper's MLP, or the named convolutional variant (:mod:`seminal.gan.conv_models`).
+G_ARCHS: tuple[str, ...] = ("mlp", "conv")
 
 _STEP_KEYS = ("d_loss", "g_loss", "value", "d_real", "d_fake")
 
@@ -50,6 +58,8 @@ class GANTrainConfig:
     Attributes:
         epochs: passes over the training images (not stated in the paper; 300 passes the end of
             the momentum ramp at epoch 250).
+        min_iterations: if > 0, train more epochs when ``epochs`` gives fewer Algorithm-1
+            iterations than this (a budget that holds on small data such as the offline fallback).
         batch_size: m of Algorithm 1 (100).
         k: discriminator steps per generator step (1).
         update: "simultaneous" (authors' code) or "alternating" (Algorithm 1 as printed).
@@ -60,7 +70,10 @@ class GANTrainConfig:
         momentum_start, momentum_final, momentum_saturate_epoch: sgd only: the linear momentum ramp.
         adam_beta1, adam_beta2: adam only (recipe: 0.5, 0.999).
         noise_dim, prior: z's dimension and p_z ("uniform" ±sqrt(3) or "gaussian").
-        g_hidden, g_layers: generator ReLU width and depth (1200, 2).
+        g_arch: "mlp" (the paper's G) or "conv" (:class:`~seminal.gan.conv_models.ConvGenerator`,
+            a named deviation used by the quick preset).
+        g_hidden, g_layers: MLP generator ReLU width and depth (1200, 2).
+        g_channels: conv generator only: width c of its 14x14 layer.
         d_units, d_layers, d_pieces: maxout width, depth and pieces (240, 2, 5).
         d_input_keep, d_hidden_keep: dropout keep probabilities (0.8, 0.5).
         g_init_range, d_init_range: uniform weight init ranges (0.05, 0.005).
@@ -68,6 +81,12 @@ class GANTrainConfig:
         n_valid: the next ``n_valid`` images are the validation set (10,000).
         sample_every: save a fixed-noise sample grid every this many epochs (0 = only at the end).
         checkpoint_every: Trainer checkpoint period in steps.
+        monitor_every: every this many epochs, score G by a validation Parzen log-likelihood
+            (``monitor_ll``: ``monitor_samples`` samples, the best σ of the grid on the first
+            ``monitor_valid`` validation images); 0 = off. The authors monitored such a number.
+        monitor_samples, monitor_valid: sizes of that cheap estimate.
+        keep_best: the generator file keeps the generator with the best ``monitor_ll`` (needs
+            ``monitor_every`` > 0) instead of the last one.
         cpu_threads: torch CPU threads while training on the CPU (0 = leave torch's setting). For
             the narrow quick networks one thread is faster: their matrix products are too small to
             split, and on a busy 2-core machine two OpenMP threads spin-wait (measured 0.32 s CPU
@@ -75,6 +94,7 @@ class GANTrainConfig:
     """
 
     epochs: int = 300
+    min_iterations: int = 0
     batch_size: int = 100
     k: int = 1
     update: str = "simultaneous"
@@ -90,8 +110,10 @@ class GANTrainConfig:
     adam_beta2: float = 0.999
     noise_dim: int = 100
     prior: str = "uniform"
+    g_arch: str = "mlp"
     g_hidden: int = 1200
     g_layers: int = 2
+    g_channels: int = 32
     d_units: int = 240
     d_layers: int = 2
     d_pieces: int = 5
@@ -103,6 +125,10 @@ class GANTrainConfig:
     n_valid: int = 10_000
     sample_every: int = 25
     checkpoint_every: int = 1000
+    monitor_every: int = 0
+    monitor_samples: int = 1000
+    monitor_valid: int = 1000
+    keep_best: bool = False
     cpu_threads: int = 0
 
     def validate(self) -> None:
@@ -113,9 +139,12 @@ class GANTrainConfig:
             raise ValueError(f"Invalid g_loss: {self.g_loss!r} (expected one of {GENERATOR_LOSSES})")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"Invalid optimizer: {self.optimizer!r} (expected one of {OPTIMIZERS})")
+        if self.g_arch not in G_ARCHS:
+            raise ValueError(f"Invalid g_arch: {self.g_arch!r} (expected one of {G_ARCHS})")
         if self.prior not in PRIORS:
             raise ValueError(f"Invalid prior: {self.prior!r} (expected one of {PRIORS})")
-        for name in ("epochs", "batch_size", "k", "noise_dim", "g_hidden", "g_layers", "d_units", "d_layers", "d_pieces", "n_train"):
+        for name in ("epochs", "batch_size", "k", "noise_dim", "g_hidden", "g_layers", "g_channels", "d_units", "d_layers",
+                     "d_pieces", "n_train", "monitor_samples", "monitor_valid"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"Invalid {name}: {value!r} (expected an int >= 1)")
@@ -123,6 +152,12 @@ class GANTrainConfig:
             raise ValueError(f"Invalid k: {self.k} with update='simultaneous' (expected k = 1)")
         if not self.lr > 0:
             raise ValueError(f"Invalid lr: {self.lr} (expected lr > 0)")
+        if not isinstance(self.min_iterations, int) or isinstance(self.min_iterations, bool) or self.min_iterations < 0:
+            raise ValueError(f"Invalid min_iterations: {self.min_iterations!r} (expected an int >= 0)")
+        if not isinstance(self.monitor_every, int) or isinstance(self.monitor_every, bool) or self.monitor_every < 0:
+            raise ValueError(f"Invalid monitor_every: {self.monitor_every!r} (expected an int >= 0)")
+        if self.keep_best and self.monitor_every == 0:
+            raise ValueError("Invalid keep_best: True with monitor_every = 0 (expected a monitor to select by)")
         if not isinstance(self.cpu_threads, int) or self.cpu_threads < 0:
             raise ValueError(f"Invalid cpu_threads: {self.cpu_threads!r} (expected an int >= 0)")
 
@@ -135,19 +170,25 @@ class GANTrainConfig:
 class GANTrainOutcome:
     """What :func:`train_gan` returns."""
 
-    generator: Generator
+    generator: Generator | ConvGenerator
     discriminator: Discriminator
     history: list[dict[str, Any]]
     generator_path: Path
     images_per_second: float
+    best_epoch: int | None = None  # keep_best: the epoch (from 1) whose generator was kept
+    train_seconds: float = float("nan")  # wall seconds inside the training loops (this process)
 
 
-def build_models(cfg: GANTrainConfig, train_images: torch.Tensor) -> tuple[Generator, Discriminator]:
+def build_models(cfg: GANTrainConfig, train_images: torch.Tensor) -> tuple[Generator | ConvGenerator, Discriminator]:
     """G with its output bias at the training marginals, and D, both on the CPU."""
-    G = Generator(
-        noise_dim=cfg.noise_dim, hidden=(cfg.g_hidden,) * cfg.g_layers, data_dim=784,
-        init_range=cfg.g_init_range, output_bias=marginal_logit(train_images),
-    )
+    G: Generator | ConvGenerator
+    if cfg.g_arch == "conv":
+        G = ConvGenerator(noise_dim=cfg.noise_dim, channels=cfg.g_channels, output_bias=marginal_logit(train_images))
+    else:
+        G = Generator(
+            noise_dim=cfg.noise_dim, hidden=(cfg.g_hidden,) * cfg.g_layers, data_dim=784,
+            init_range=cfg.g_init_range, output_bias=marginal_logit(train_images),
+        )
     D = Discriminator(
         data_dim=784, units=(cfg.d_units,) * cfg.d_layers, pieces=cfg.d_pieces,
         input_keep=cfg.d_input_keep, hidden_keep=cfg.d_hidden_keep, init_range=cfg.d_init_range,
@@ -190,8 +231,11 @@ def train_gan(
     *,
     name: str = "gan",
     meta: dict[str, Any] | None = None,
+    valid_images: torch.Tensor | None = None,
 ) -> GANTrainOutcome:
     """Train G and D on ``train_images`` (float in [0, 1], ``(N, 784)``) with Algorithm 1.
+
+    ``valid_images`` (needed when ``cfg.monitor_every`` > 0) are scored by the monitor.
 
     Writes ``<ctx.out_dir>/generator.pt`` (see :mod:`seminal.gan.checkpoint`) with ``meta`` and the
     history, sample grids under ``figures/``, and the Trainer's checkpoints and metrics.
@@ -202,13 +246,14 @@ def train_gan(
     if cfg.cpu_threads > 0 and on_cpu:
         torch.set_num_threads(cfg.cpu_threads)
     try:
-        return _train_gan(cfg, ctx, train_images, name=name, meta=meta)
+        return _train_gan(cfg, ctx, train_images, name=name, meta=meta, valid_images=valid_images)
     finally:
         torch.set_num_threads(threads)
 
 
 def _train_gan(
-    cfg: GANTrainConfig, ctx: Any, train_images: torch.Tensor, *, name: str, meta: dict[str, Any] | None
+    cfg: GANTrainConfig, ctx: Any, train_images: torch.Tensor, *, name: str, meta: dict[str, Any] | None,
+    valid_images: torch.Tensor | None,
 ) -> GANTrainOutcome:
     from seminal.training import Trainer
 
@@ -217,6 +262,8 @@ def _train_gan(
         raise ValueError(
             f"Invalid n_train: {train_images.shape[0]} images (expected at least k * batch_size = {cfg.batch_size * cfg.k})"
         )
+    if cfg.monitor_every > 0 and (valid_images is None or valid_images.shape[0] < 2):
+        raise ValueError("Invalid valid_images: monitor_every > 0 needs at least 2 validation images")
     G, D = build_models(cfg, train_images)
     opt_G, opt_D, schedule = build_optimizers(cfg, G, D)
     trainer = Trainer(
@@ -236,7 +283,8 @@ def _train_gan(
     state.setdefault("train_images", 0)
     loader = trainer.loader(TensorDataset(train_images), batch_size=cfg.batch_size * cfg.k, shuffle=True, drop_last=True)
 
-    for epoch in trainer.epochs(cfg.epochs):
+    n_epochs = epochs_to_run(cfg, len(loader))
+    for epoch in trainer.epochs(n_epochs):
         if schedule is not None:
             schedule.set_epoch(epoch)
         G.train()
@@ -268,7 +316,15 @@ def _train_gan(
             epoch_metrics["momentum"] = schedule.momentum
         state["epoch_sums"] = {key: 0.0 for key in _STEP_KEYS}
         state["epoch_steps"] = 0
-        last = epoch == cfg.epochs - 1
+        if cfg.monitor_every > 0 and ((epoch + 1) % cfg.monitor_every == 0 or epoch == n_epochs - 1):
+            assert valid_images is not None
+            score = monitor_log_likelihood(trainer.unwrap("G"), valid_images[: cfg.monitor_valid], cfg, seed=ctx.seed + 104729)
+            epoch_metrics["monitor_ll"] = score
+            best = state.get("best")
+            if cfg.keep_best and (best is None or score > best["monitor_ll"]):
+                g_state = {k: v.detach().cpu().clone() for k, v in trainer.unwrap("G").state_dict().items()}
+                state["best"] = {"monitor_ll": score, "epoch": epoch + 1, "state_dict": g_state}
+        last = epoch == n_epochs - 1
         if trainer.is_main and (last or (cfg.sample_every > 0 and (epoch + 1) % cfg.sample_every == 0)):
             # before log_epoch, whose checkpoint marks the epoch done: a crash here redoes the grid
             _save_grid(ctx, trainer.unwrap("G").eval(), state["fixed_noise"], epoch)
@@ -278,13 +334,46 @@ def _train_gan(
     trainer.close()
 
     generator = trainer.unwrap("G").eval()
+    best = state.get("best") if cfg.keep_best else None
+    if best is not None:
+        generator.load_state_dict(best["state_dict"])
     path = Path(ctx.out_dir) / GENERATOR_FILE
     if trainer.is_main:
-        full_meta = {**(meta or {}), "epochs": cfg.epochs, "history": _jsonable(history),
-                     "images_per_second": float(images_per_second)}
+        full_meta = {**(meta or {}), "epochs": n_epochs, "iterations": n_epochs * len(loader), "history": _jsonable(history),
+                     "images_per_second": float(images_per_second), "train_seconds": float(state["train_seconds"])}
+        if best is not None:
+            full_meta.update(selected_epoch=int(best["epoch"]), selected_monitor_ll=float(best["monitor_ll"]))
         save_generator(path, generator, prior=cfg.prior, meta=full_meta)
     barrier()  # under torchrun the other ranks may read generator.pt next
-    return GANTrainOutcome(generator, trainer.unwrap("D"), history, path, float(images_per_second))
+    return GANTrainOutcome(generator, trainer.unwrap("D"), history, path, float(images_per_second),
+                           int(best["epoch"]) if best is not None else None, float(state["train_seconds"]))
+
+
+def epochs_to_run(cfg: GANTrainConfig, batches_per_epoch: int) -> int:
+    """``cfg.epochs``, or more when needed for at least ``cfg.min_iterations`` Algorithm-1 iterations."""
+    if cfg.min_iterations <= 0:
+        return cfg.epochs
+    return max(cfg.epochs, -(-cfg.min_iterations // max(1, batches_per_epoch)))
+
+
+@torch.no_grad()
+def monitor_log_likelihood(G: torch.nn.Module, valid_images: torch.Tensor, cfg: GANTrainConfig, *, seed: int) -> float:
+    """The cheap validation Parzen score: ``cfg.monitor_samples`` samples of G (own seeded noise,
+    the global RNG is not touched), best mean log-likelihood over the σ grid on ``valid_images``.
+
+    Both σ and the score come from the same validation images, so it is optimistic; it only ranks
+    epochs of one run (the reported Table-1 number uses σ from validation and the test set).
+    """
+    from seminal.gan.parzen import SIGMA_GRID, select_sigma
+
+    was_training = G.training
+    G.eval()
+    device = next(G.parameters()).device
+    z = sample_noise(cfg.monitor_samples, cfg.noise_dim, cfg.prior, generator=torch.Generator().manual_seed(seed))
+    samples = torch.cat([G(chunk.to(device)).cpu() for chunk in z.split(1000)])
+    G.train(was_training)
+    _, means = select_sigma(valid_images.reshape(valid_images.shape[0], -1).float().cpu(), samples, SIGMA_GRID)
+    return float(means.max())
 
 
 def _jsonable(history: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -2,7 +2,8 @@
 
 Training checkpoints (``**/checkpoints/*.pt``) go through :func:`load_checkpoint` (format,
 version, tensor checksum); any other ``*.pt`` file must at least load with
-``torch.load(weights_only=True)``. Prints one line per file and exits 1 if any failed. Meant to
+``torch.load(weights_only=True)``, and when it is a dict carrying ``content_crc32`` (e.g. a GAN
+run's ``generator.pt``) its contents must match that checksum. Prints one line per file and exits 1 if any failed. Meant to
 run in a fresh process, e.g. after ``seminal reproduce --preset smoke``.
 """
 
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from seminal.training.checkpoint import load_checkpoint
+from seminal.training.checkpoint import content_checksum, load_checkpoint
 from seminal.training.errors import CheckpointError
 
 __all__ = ["CheckResult", "verify_tree", "main"]
@@ -24,7 +25,7 @@ __all__ = ["CheckResult", "verify_tree", "main"]
 @dataclass(frozen=True)
 class CheckResult:
     path: Path
-    kind: str  # "training checkpoint" or "other torch file"
+    kind: str  # "training checkpoint", "checksummed file" or "other torch file"
     ok: bool
     detail: str
 
@@ -46,10 +47,18 @@ def verify_tree(root: str | Path) -> list[CheckResult]:
                                        f"epoch {progress.get('epoch')}, step {progress.get('step')}"))
         else:
             try:
-                torch.load(path, map_location="cpu", weights_only=True)
+                obj = torch.load(path, map_location="cpu", weights_only=True)
             except Exception as exc:  # noqa: BLE001 - any failure is the finding being reported
                 first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 results.append(CheckResult(path, "other torch file", False, f"{type(exc).__name__}: {first}"))
+                continue
+            if isinstance(obj, dict) and "content_crc32" in obj:
+                stored = obj.pop("content_crc32")
+                actual = content_checksum(obj)
+                ok = stored == actual
+                detail = ("loads, content checksum matches" if ok else
+                          f"corrupt: its contents do not match their checksum (crc32 {actual:#010x}, saved {stored!r})")
+                results.append(CheckResult(path, "checksummed file", ok, detail))
                 continue
             results.append(CheckResult(path, "other torch file", True, "loads with weights_only=True"))
     return results

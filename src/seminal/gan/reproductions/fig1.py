@@ -6,12 +6,17 @@ iteration (k minibatches of m data points), and the epochs are split into Figure
 
 (a) ``warm_epochs`` of Algorithm 1: p_g has moved part of the way, D is partly accurate;
 (b) ``inner_epochs`` epochs of discriminator steps only (k per batch): the inner loop drives D
-    towards D* = p_data/(p_data+p_g);
+    towards D* = p_data/(p_data+p_g); D's learning rate falls linearly to ``inner_lr_end`` x lr
+    over them, so D settles on D* instead of jittering around it;
 (c) ``c_steps`` generator steps only: the gradient of D guides G(z) towards the data;
-(d) the remaining epochs of Algorithm 1: p_g ≈ p_data and D ≈ 1/2.
+(d) the remaining epochs of Algorithm 1: p_g ≈ p_data and D ≈ 1/2. Over the last
+    ``settle_epochs`` both learning rates fall linearly to ``settle_lr_end`` x lr, so the game
+    comes to rest at its equilibrium instead of orbiting it.
 
-Deviation: k = 3 discriminator steps per generator step (the paper's MNIST runs used k = 1; with
-k = 1 this toy G/D pair oscillates instead of settling, see docs/papers/gan.md). All
+Deviations: k = 3 discriminator steps per generator step (the paper's MNIST runs used k = 1; with
+k = 1 this toy G/D pair oscillates instead of settling, see docs/papers/gan.md); the learning-rate
+decays above (the paper states no schedule for Figure 1, which is a sketch); G starts from a
+Gaussian bump (``g_base="gaussian"``). All
 distances between D and D* are averaged under the mixture (p_data + p_g)/2, i.e. where D is
 actually trained.
 
@@ -66,7 +71,11 @@ class Fig1Config:
         total_epochs: epochs in all; Algorithm 1 runs again after stage (c) up to stage (d).
         lr, beta1: Adam (seminal.adam.Adam) for both networks.
         g_hidden, d_hidden: MLP widths.
-        g_base_mean, g_base_width: G starts as U(g_base_mean ± g_base_width) (see ToyGenerator).
+        g_base, g_base_mean, g_base_width: G's starting density (see ToyGenerator): "gaussian" =
+            N(g_base_mean, g_base_width²), "uniform" = U(g_base_mean ± g_base_width).
+        inner_lr_end: D's learning rate at the end of stage (b), as a fraction of ``lr``.
+        settle_epochs, settle_lr_end: the last epochs, over which both learning rates fall to
+            ``settle_lr_end`` x ``lr``.
         c_steps: generator steps in stage (c) (the rest of that epoch's batches are skipped).
         n_eval: G samples for the p_g density estimate.
     """
@@ -77,14 +86,18 @@ class Fig1Config:
     batch_size: int = 256
     k: int = 3
     warm_epochs: int = 1
-    inner_epochs: int = 3
-    total_epochs: int = 48
+    inner_epochs: int = 8
+    total_epochs: int = 64
     lr: float = 1e-3
     beta1: float = 0.5
     g_hidden: int = 32
     d_hidden: int = 64
-    g_base_mean: float = 0.0
-    g_base_width: float = 0.75
+    g_base: str = "gaussian"
+    g_base_mean: float = 0.5
+    g_base_width: float = 0.5
+    inner_lr_end: float = 0.05
+    settle_epochs: int = 24
+    settle_lr_end: float = 0.02
     c_steps: int = 5
     n_eval: int = 20_000
 
@@ -95,7 +108,7 @@ def quick() -> Fig1Config:
 
 
 def smoke() -> Fig1Config:
-    return Fig1Config(n_data=768, batch_size=64, warm_epochs=1, inner_epochs=1, total_epochs=4, n_eval=2_000)
+    return Fig1Config(n_data=768, batch_size=64, warm_epochs=1, inner_epochs=1, total_epochs=4, settle_epochs=1, n_eval=2_000)
 
 
 _GRID = (-1.5, 4.5, 601)
@@ -151,7 +164,13 @@ def _train(cfg: Fig1Config, ctx: RunContext) -> tuple[dict[str, Any], list[dict[
         raise ValueError(f"Invalid total_epochs: {cfg.total_epochs} (expected >= warm_epochs + inner_epochs + 2 = {c_epoch + 2})")
     if cfg.k < 1 or cfg.n_data < cfg.k * cfg.batch_size:
         raise ValueError(f"Invalid n_data: {cfg.n_data} (expected >= k * batch_size = {cfg.k * cfg.batch_size}, k >= 1)")
-    G, D = ToyGenerator(cfg.g_hidden, cfg.g_base_mean, cfg.g_base_width), ToyDiscriminator(cfg.d_hidden)
+    if not 0 <= cfg.settle_epochs <= cfg.total_epochs - c_epoch - 1:
+        raise ValueError(f"Invalid settle_epochs: {cfg.settle_epochs} (expected 0..{cfg.total_epochs - c_epoch - 1}, after stage (c))")
+    for name in ("inner_lr_end", "settle_lr_end"):
+        if not 0 < getattr(cfg, name) <= 1:
+            raise ValueError(f"Invalid {name}: {getattr(cfg, name)} (expected a fraction in (0, 1])")
+    G = ToyGenerator(cfg.g_hidden, cfg.g_base_mean, cfg.g_base_width, base=cfg.g_base)
+    D = ToyDiscriminator(cfg.d_hidden)
     betas = (cfg.beta1, 0.999)
     opt_G, opt_D = Adam(G.parameters(), lr=cfg.lr, betas=betas), Adam(D.parameters(), lr=cfg.lr, betas=betas)
     trainer = Trainer(ctx, modules={"G": G, "D": D}, optimizers={"G": opt_G, "D": opt_D}, name="toy1d", checkpoint_every=0)
@@ -165,7 +184,21 @@ def _train(cfg: Fig1Config, ctx: RunContext) -> tuple[dict[str, Any], list[dict[
     def noise(m: int) -> torch.Tensor:
         return torch.rand(m, 1).to(trainer.device)  # z ~ U(0, 1), from the checkpointed global RNG
 
+    settle_start = cfg.total_epochs - cfg.settle_epochs
+
+    def set_learning_rates(epoch: int) -> None:
+        # a function of the epoch alone, so a resumed run sets the same rates
+        d_scale = g_scale = 1.0
+        if cfg.warm_epochs <= epoch < c_epoch:  # (b): D's step shrinks towards inner_lr_end
+            d_scale = 1.0 + (cfg.inner_lr_end - 1.0) * (epoch - cfg.warm_epochs + 1) / cfg.inner_epochs
+        elif epoch >= settle_start and cfg.settle_epochs > 0:  # the game comes to rest
+            d_scale = g_scale = 1.0 + (cfg.settle_lr_end - 1.0) * (epoch - settle_start + 1) / cfg.settle_epochs
+        for opt, scale in ((opt_D, d_scale), (opt_G, g_scale)):
+            for group in opt.param_groups:
+                group["lr"] = cfg.lr * scale
+
     for epoch in trainer.epochs(cfg.total_epochs):
+        set_learning_rates(epoch)
         # kept in the checkpointed state so a mid-epoch resume reports the same epoch means
         sums = state.get("epoch_sums")
         if sums is None or sums["epoch"] != epoch:

@@ -1,0 +1,75 @@
+"""A small convolutional generator: a named variant beside the paper's MLP, NOT the paper's G.
+
+Why it exists: the quick preset must give samples a person reads as digits in about two minutes
+of one CPU core. The paper's MLP generator (and narrower MLPs) either collapse to a few digit
+classes or draw speckled strokes in that budget (docs/papers/gan.md, "The quick recipe"). A
+convolutional G shares weights across positions, so neighbouring pixels are correlated from the
+first step and isolated lit pixels are rare; the discriminator stays the paper's maxout MLP with
+its dropout.
+
+Architecture (``channels`` = c)::
+
+    z (noise_dim) -> linear 2c·7·7 -> batch norm -> ReLU -> reshape (2c, 7, 7)
+      -> nearest-neighbour upsampling x2 -> conv 3x3 (2c -> c) -> batch norm -> ReLU      (c, 14, 14)
+      -> nearest-neighbour upsampling x2 -> conv 3x3 (c -> 1) + per-pixel bias -> sigmoid  (1, 28, 28)
+
+Upsampling then convolving (rather than transposed convolutions) avoids checkerboard artefacts.
+The per-pixel output bias starts at the paper's "marginal" initialisation
+(:func:`seminal.gan.models.marginal_logit`), as the MLP's output bias does. Weights use torch's
+default initialisation. Batch norm in G is a deviation from the paper (its G had none); in
+``eval()`` mode it uses running statistics.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from seminal.gan.models import _check_positive_int
+
+__all__ = ["ConvGenerator"]
+
+
+class ConvGenerator(nn.Module):
+    """G(z): noise ``(B, noise_dim)`` -> images in (0, 1), shape ``(B, 784)`` (28x28 only).
+
+    Args:
+        noise_dim: dimension of z (100 as the paper).
+        channels: c, the width of the 14x14 layer (the 7x7 layer has 2c).
+        output_bias: initial per-pixel output bias ``(784,)`` (e.g. :func:`marginal_logit`); None = 0.
+    """
+
+    data_dim = 784
+
+    def __init__(self, noise_dim: int = 100, channels: int = 32, output_bias: torch.Tensor | None = None) -> None:
+        super().__init__()
+        self.noise_dim = _check_positive_int("noise_dim", noise_dim)
+        self.channels = _check_positive_int("channels", channels)
+        c = self.channels
+        self.project = nn.Linear(self.noise_dim, 2 * c * 7 * 7)
+        self.project_norm = nn.BatchNorm1d(2 * c * 7 * 7)
+        self.conv1 = nn.Conv2d(2 * c, c, 3, padding=1)
+        self.norm1 = nn.BatchNorm2d(c)
+        self.conv2 = nn.Conv2d(c, 1, 3, padding=1, bias=False)
+        self.pixel_bias = nn.Parameter(torch.zeros(self.data_dim))
+        if output_bias is not None:
+            self.set_output_bias(output_bias)
+
+    def set_output_bias(self, bias: torch.Tensor) -> None:
+        """Set the per-pixel bias before the sigmoid (e.g. to :func:`marginal_logit`)."""
+        if not isinstance(bias, torch.Tensor) or not bias.is_floating_point() or bias.shape != (self.data_dim,):
+            found = f"shape {tuple(bias.shape)}, {bias.dtype}" if isinstance(bias, torch.Tensor) else type(bias).__name__
+            raise ValueError(f"Invalid output_bias: {found} (expected ({self.data_dim},) floats)")
+        if not torch.isfinite(bias).all():
+            raise ValueError("Invalid output_bias: non-finite values (expected finite logits)")
+        with torch.no_grad():
+            self.pixel_bias.copy_(bias)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        if z.ndim != 2 or z.shape[1] != self.noise_dim:
+            raise ValueError(f"Invalid z: shape {tuple(z.shape)} (expected (B, {self.noise_dim}))")
+        h = F.relu(self.project_norm(self.project(z))).view(-1, 2 * self.channels, 7, 7)
+        h = F.relu(self.norm1(self.conv1(F.interpolate(h, scale_factor=2.0, mode="nearest"))))  # (B, c, 14, 14)
+        logits = self.conv2(F.interpolate(h, scale_factor=2.0, mode="nearest")).flatten(1)  # (B, 784)
+        return torch.sigmoid(logits + self.pixel_bias)

@@ -1,0 +1,90 @@
+"""The validation-Parzen monitor with keep_best, min_iterations, and the ConvGenerator variant."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from seminal.experiments.registry import RunContext
+from seminal.gan.checkpoint import load_generator
+from seminal.gan.conv_models import ConvGenerator
+from seminal.gan.models import marginal_logit
+from seminal.gan.trainer import GANTrainConfig, epochs_to_run, monitor_log_likelihood, train_gan
+
+
+def _cfg(**overrides) -> GANTrainConfig:
+    base = {"epochs": 4, "batch_size": 20, "optimizer": "adam", "lr": 1e-3, "update": "alternating", "g_hidden": 16,
+            "d_units": 8, "d_pieces": 2, "n_train": 80, "sample_every": 0, "checkpoint_every": 0}
+    base.update(overrides)
+    return GANTrainConfig(**base)
+
+
+def _images(n: int = 120) -> torch.Tensor:
+    return torch.rand(n, 784, generator=torch.Generator().manual_seed(0)) ** 2
+
+
+def test_monitor_scores_every_epoch_and_keep_best_keeps_the_best_epoch(tmp_path: Path) -> None:
+    images = _images()
+    torch.manual_seed(0)
+    cfg = _cfg(monitor_every=1, keep_best=True, monitor_samples=50, monitor_valid=40)
+    outcome = train_gan(cfg, RunContext(out_dir=tmp_path, seed=0, progress=False), images[:80], valid_images=images[80:])
+    scores = [row["monitor_ll"] for row in outcome.history]
+    assert len(scores) == 4 and all(isinstance(s, float) for s in scores)
+    best = max(range(4), key=lambda i: scores[i]) + 1
+    loaded = load_generator(tmp_path)
+    assert outcome.best_epoch == best == loaded.meta["selected_epoch"]
+    assert loaded.meta["selected_monitor_ll"] == pytest.approx(max(scores))
+    # the kept generator scores what the monitor said for its epoch
+    again = monitor_log_likelihood(loaded.generator, images[80:], cfg, seed=0 + 104729)
+    assert again == pytest.approx(max(scores), rel=1e-5, abs=1e-4)
+
+
+def test_keep_best_needs_a_monitor_and_the_monitor_needs_validation_images(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="Invalid keep_best"):
+        _cfg(keep_best=True).validate()
+    with pytest.raises(ValueError, match="Invalid valid_images"):
+        train_gan(_cfg(monitor_every=1), RunContext(out_dir=tmp_path, seed=0, progress=False), _images()[:80])
+
+
+def test_min_iterations_adds_epochs_on_small_data() -> None:
+    assert epochs_to_run(_cfg(epochs=1, min_iterations=780), 781) == 1  # 50,000 images, m = 64
+    assert epochs_to_run(_cfg(epochs=1, min_iterations=780), 46) == 17  # the fallback's 3,000 images
+    assert epochs_to_run(_cfg(epochs=3), 10) == 3
+    with pytest.raises(ValueError, match="Invalid min_iterations"):
+        _cfg(min_iterations=-1).validate()
+
+
+def test_conv_generator_shapes_bias_and_file_round_trip(tmp_path: Path) -> None:
+    images = _images()
+    torch.manual_seed(0)
+    G = ConvGenerator(noise_dim=10, channels=4, output_bias=marginal_logit(images))
+    with torch.no_grad():
+        out = G(torch.rand(5, 10))
+    assert out.shape == (5, 784) and float(out.min()) > 0 and float(out.max()) < 1
+    assert torch.equal(G.pixel_bias.detach(), marginal_logit(images))
+    from seminal.gan.checkpoint import save_generator
+
+    G.eval()
+    save_generator(tmp_path / "generator.pt", G, prior="uniform")
+    loaded = load_generator(tmp_path)
+    assert isinstance(loaded.generator, ConvGenerator) and loaded.generator.channels == 4
+    z = torch.rand(3, 10)
+    assert torch.equal(loaded.generator(z), G(z))
+
+
+@pytest.mark.parametrize(("kwargs", "name"), [({"noise_dim": 0}, "noise_dim"), ({"channels": 0}, "channels"),
+                                              ({"channels": 1.5}, "channels"), ({"output_bias": torch.zeros(3)}, "output_bias")])
+def test_conv_generator_refuses_nonsense_arguments(kwargs: dict, name: str) -> None:
+    with pytest.raises(ValueError, match=f"Invalid {name}"):
+        ConvGenerator(**kwargs)
+
+
+def test_training_with_the_conv_generator_writes_a_loadable_file(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    cfg = _cfg(epochs=1, g_arch="conv", g_channels=4)
+    train_gan(cfg, RunContext(out_dir=tmp_path, seed=0, progress=False), _images()[:80])
+    assert isinstance(load_generator(tmp_path).generator, ConvGenerator)
+    with pytest.raises(ValueError, match="Invalid g_arch"):
+        _cfg(g_arch="resnet").validate()
