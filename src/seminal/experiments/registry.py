@@ -117,6 +117,7 @@ class RunContext:
         device: the torch device to train on (resolved from ``--device``).
         seed: the run's seed; the runner has already seeded Python, NumPy and torch with it.
         quick: True for the quick preset (the config already reflects it; this is informational).
+        preset: the preset's name ("full", "quick", "smoke" or one of ``Experiment.presets``).
         resume: continue from the checkpoint in ``out_dir`` if there is one.
         data_dir: explicit data directory (``--data-dir``), or None for the default search.
         dataset: dataset name from ``--dataset`` ("mnist", "fashion-mnist", "kmnist").
@@ -131,6 +132,7 @@ class RunContext:
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
     seed: int = 0
     quick: bool = False
+    preset: str = "full"
     resume: bool = False
     data_dir: Path | None = None
     dataset: str = "mnist"
@@ -192,6 +194,7 @@ class Experiment:
         available: ``available(config, data_dir)`` returns None when the experiment can run here
             with that config and ``--data-dir``, else the reason it cannot.
         in_quick_reproduce: whether ``seminal reproduce --quick`` includes it.
+        presets: further named presets (e.g. ``{"laptop": laptop}``), each returning a config.
     """
 
     id: str
@@ -205,6 +208,11 @@ class Experiment:
     requires: str = ""
     available: Callable[[Any, Path | None], str | None] = lambda config, data_dir: None
     in_quick_reproduce: bool = True
+    presets: dict[str, Callable[[], Any]] = field(default_factory=dict)
+
+    def preset_names(self) -> tuple[str, ...]:
+        """Every preset this experiment accepts."""
+        return ("full", "quick", *(("smoke",) if self.smoke is not None else ()), *self.presets)
 
     def default_config(self) -> Any:
         return self.config_cls()
@@ -219,8 +227,10 @@ class Experiment:
             if self.smoke is None:
                 raise ValueError(f"Experiment {self.id!r} has no smoke preset")
             cfg = self.smoke()
+        elif preset in self.presets:
+            cfg = self.presets[preset]()
         else:
-            raise ValueError(f"preset must be one of 'full', 'quick', 'smoke', got {preset!r}")
+            raise ValueError(f"Invalid preset for {self.id!r}: {preset!r} (expected one of {self.preset_names()})")
         if overrides:
             names = {f.name for f in dataclasses.fields(cfg)}
             unknown = sorted(set(overrides) - names)

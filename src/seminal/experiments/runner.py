@@ -103,7 +103,7 @@ def run_experiment(
         return record
 
     ctx = RunContext(
-        out_dir=out_dir, device=torch_device, seed=seed, quick=preset != "full", resume=resume,
+        out_dir=out_dir, device=torch_device, seed=seed, quick=preset != "full", preset=preset, resume=resume,
         data_dir=Path(data_dir) if data_dir is not None else None, dataset=dataset, progress=progress,
         amp=amp,
     )

@@ -3,7 +3,7 @@
 * :mod:`seminal.stn.convention` -- the one coordinate convention (output -> input, (x, y),
   normalised −1..1, pixel-centre aligned).
 * :mod:`seminal.stn.grids` -- grid generators (§3.2): affine (eq. 1), attention (eq. 2),
-  plane projective, thin plate spline.
+  plane projective, thin plate spline, and a rotation + scale + translation variant (ours).
 * :mod:`seminal.stn.sampling` -- the sampler (§3.3): fast path and the eq. 3–7 reference.
 * :mod:`seminal.stn.transformer` -- :class:`SpatialTransformer` and series/parallel composition.
 * :mod:`seminal.stn.localization`, :mod:`seminal.stn.models` -- localisation nets, Table 1's
@@ -17,6 +17,7 @@ from seminal.stn.grids import (
     affine_grid,
     attention_grid,
     projective_grid,
+    similarity_grid,
     solve_homography,
     tps_control_points,
     tps_grid,
@@ -44,6 +45,7 @@ __all__ = [
     "affine_grid",
     "attention_grid",
     "projective_grid",
+    "similarity_grid",
     "tps_grid",
     "tps_control_points",
     "solve_homography",

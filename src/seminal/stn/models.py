@@ -67,13 +67,14 @@ class TutorialNet(nn.Module):
     conv20@5 -> Dropout2d -> max-pool -> ReLU -> FC 320 -> 50 -> ReLU -> dropout -> FC 50 -> 10 ->
     log-softmax. 27,360 parameters at 28×28 (5,520 in the ST). Fixes to the notes' copy: ``__init__``,
     ``xs.view``, ``F.relu``, ``self.fc1/fc2``, ``F.log_softmax``, closing brackets, and an explicit
-    ``align_corners`` (ours, False) instead of torch's warning default.
+    ``align_corners`` (ours, False) instead of torch's warning default. ``transform`` picks the
+    ST's transform (the tutorial's: ``"affine"``; ``"similarity"`` is our constrained variant).
     """
 
-    def __init__(self, in_channels: int = 1, input_size: tuple[int, int] = (28, 28)) -> None:
+    def __init__(self, in_channels: int = 1, input_size: tuple[int, int] = (28, 28), transform: str = "affine") -> None:
         super().__init__()
         localization, features = tutorial_localization(in_channels, input_size)
-        self.stn = SpatialTransformer(localization, features, "affine", output_size=(28, 28))
+        self.stn = SpatialTransformer(localization, features, transform, output_size=(28, 28))
         self.conv1 = nn.Conv2d(in_channels, 10, kernel_size=5)
         self.conv2 = nn.Conv2d(10, 20, kernel_size=5)
         self.conv2_drop = nn.Dropout2d()
@@ -82,10 +83,10 @@ class TutorialNet(nn.Module):
 
     def transform(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``(V, θ)``: the ST output and its affine θ ``(N, 6)``."""
-        return self.stn(x)
+        return self.stn.forward_with_theta(x)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x, _ = self.stn(x)
+        x = self.stn(x)
         x = F.relu(F.max_pool2d(self.conv1(x), 2))
         x = F.relu(F.max_pool2d(self.conv2_drop(self.conv2(x)), 2))
         x = x.flatten(1)
@@ -144,10 +145,10 @@ class STClassifier(nn.Module):
 
     def transform(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``(V, θ)``: the ST output (before pooling) and θ."""
-        return self.transformer(x)
+        return self.transformer.forward_with_theta(x)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        warped, _ = self.transformer(x)
+        warped = self.transformer(x)
         return self.classifier(self.pool(warped))
 
 

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from seminal.experiments.registry import RunContext, get_experiment
-from seminal.stn.reproductions import compare, table1
+from seminal.stn.reproductions import canonical, compare, table1
 
 
 def test_registered_with_paper_full_presets_and_labelled_reductions() -> None:
@@ -22,7 +22,6 @@ def test_registered_with_paper_full_presets_and_labelled_reductions() -> None:
     quick = exp.config("quick")
     assert "CNN" in quick.models and "ST-CNN Aff" in quick.models and "RTS" in quick.sets
     assert quick.reduction.startswith("quick preset")
-    assert exp.config("smoke").reduction and get_experiment("stn-compare").config("smoke").reduction
     # Every Table 1 cell and the TC row are targets.
     assert len(exp.targets) == 8 * 4 + 4
 
@@ -46,26 +45,56 @@ def test_claim_row() -> None:
 def test_polar_angle_zoom_and_compose_hand_computed() -> None:
     a = math.radians(30)
     rot = torch.tensor([[[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]]], dtype=torch.float64) * 2.0
-    assert torch.allclose(compare.polar_angle_deg(rot), torch.tensor([30.0], dtype=torch.float64))
-    assert torch.allclose(compare.zoom(rot), torch.tensor([2.0], dtype=torch.float64))
+    assert torch.allclose(canonical.polar_angle_deg(rot), torch.tensor([30.0], dtype=torch.float64))
+    assert torch.allclose(canonical.zoom(rot), torch.tensor([2.0], dtype=torch.float64))
     outer = torch.tensor([[[2.0, 0, 1], [0, 2, 0]]], dtype=torch.float64)
     inner = torch.tensor([[[1.0, 0, 0.5], [0, 1, -0.5]]], dtype=torch.float64)
     # outer(inner(p)) = 2(p + (0.5, −0.5)) + (1, 0) = 2p + (2, −1)
-    assert torch.allclose(compare._compose(outer, inner), torch.tensor([[[2.0, 0, 2], [0, 2, -1]]], dtype=torch.float64))
+    assert torch.allclose(canonical.compose_affine(outer, inner), torch.tensor([[[2.0, 0, 2], [0, 2, -1]]], dtype=torch.float64))
 
 
-def test_an_identity_st_has_rotation_spread_ratio_one() -> None:
-    # With θ = identity the residual is the distortion itself: the metric's "no canonicalisation".
+def test_circular_statistics_hand_computed() -> None:
+    # A constant tilt: the linear std is 0 and cannot see it; the circular mean does.
+    assert math.isclose(canonical.circular_mean_deg(torch.full((5,), -35.0)), -35.0, abs_tol=1e-9)
+    assert canonical.circular_spread_deg(torch.full((5,), -35.0)) < 1e-6
+    # Wrap-around: 170° and −170° average to 180°, not 0°.
+    assert math.isclose(abs(canonical.circular_mean_deg(torch.tensor([170.0, -170.0]))), 180.0, abs_tol=1e-9)
+    # ±10°: R̄ = cos 10°, spread = √(−2 ln cos 10°) rad.
+    expected = math.degrees(math.sqrt(-2 * math.log(math.cos(math.radians(10)))))
+    assert math.isclose(canonical.circular_spread_deg(torch.tensor([10.0, -10.0])), expected, rel_tol=1e-9)
+
+
+def _rts_distortions(n: int = 200):
     from seminal.stn.distortions import rotate_translate_scale, rotation_scale_theta
 
-    images = (torch.rand(50, 28, 28) * 255).to(torch.uint8)
+    images = (torch.rand(n, 28, 28, generator=torch.Generator().manual_seed(1)) * 255).to(torch.uint8)
     _, params = rotate_translate_scale(images, torch.Generator().manual_seed(0))
-    dist = rotation_scale_theta(params["angle"], params["scale"], params["offset"], 42)
-    identity = torch.eye(2, 3, dtype=torch.float64).expand(50, 2, 3)
-    residual = compare._compose(dist, identity)
-    ratio = compare.polar_angle_deg(residual[:, :, :2]).std() / compare.polar_angle_deg(dist[:, :, :2]).std()
-    assert torch.isclose(ratio, torch.tensor(1.0, dtype=torch.float64))
-    assert torch.allclose(compare.polar_angle_deg(dist[:, :, :2]), params["angle"], atol=1e-9)
+    return params, rotation_scale_theta(params["angle"], params["scale"], params["offset"], 42)
+
+
+def test_an_identity_st_leaves_the_input_spread() -> None:
+    # With θ = identity the residual is the distortion itself: every ratio is 1.
+    params, dist = _rts_distortions()
+    stats = canonical.residual_statistics(dist, torch.eye(2, 3, dtype=torch.float64).expand(len(dist), 2, 3))
+    assert math.isclose(stats["rotation_spread_ratio"], 1.0) and math.isclose(stats["scale_spread_ratio"], 1.0)
+    assert math.isclose(stats["position_spread_ratio"], 1.0)
+    assert math.isclose(stats["rotation_mean_deg"], canonical.circular_mean_deg(params["angle"]), abs_tol=1e-6)
+    assert torch.allclose(canonical.polar_angle_deg(dist[:, :, :2]), params["angle"], atol=1e-9)
+
+
+def test_a_perfect_st_is_upright_with_no_spread_and_a_tilted_one_is_seen() -> None:
+    from seminal.stn.distortions import rotation_scale_theta
+
+    params, dist = _rts_distortions()
+    n = len(dist)
+    linear_inv = torch.linalg.inv(dist[:, :, :2])
+    perfect = torch.cat((linear_inv, -(linear_inv @ dist[:, :, 2:])), dim=2)  # D⁻¹: residual = identity
+    stats = canonical.residual_statistics(dist, perfect)
+    assert abs(stats["rotation_mean_deg"]) < 1e-6 and stats["rotation_spread_ratio"] < 1e-6
+    assert stats["scale_spread_ratio"] < 1e-6 and stats["position_spread_ratio"] < 1e-6
+    tilt = rotation_scale_theta(torch.full((n,), 30.0), torch.ones(n), torch.zeros(n, 2), 28)
+    tilted = canonical.residual_statistics(dist, canonical.compose_affine(perfect, tilt))
+    assert math.isclose(abs(tilted["rotation_mean_deg"]), 30.0, abs_tol=1e-6) and tilted["rotation_spread_ratio"] < 1e-6
 
 
 def _synthetic_digits(n_train: int = 64, n_test: int = 32):
@@ -107,5 +136,46 @@ def test_bad_model_name_in_config(tmp_path) -> None:
     cfg = dataclasses.replace(table1.smoke(), models=("CNN", "ResNet"))
     with pytest.raises(ValueError, match=r"Invalid model in config: 'ResNet'"):
         table1.run(cfg, RunContext(out_dir=tmp_path, progress=False))
-    with pytest.raises(ValueError, match=r"Invalid model: 'CNN'"):
-        compare._build(dataclasses.replace(compare.smoke(), model="CNN"), 42)
+    with pytest.raises(ValueError, match=r"Invalid transform: 'tps'"):
+        compare.run(dataclasses.replace(compare.smoke(), transform="tps"), RunContext(out_dir=tmp_path, progress=False))
+    with pytest.raises(ValueError, match=r"Invalid sets: \('R', 'TC'\)"):
+        compare.run(dataclasses.replace(compare.smoke(), sets=("R", "TC")), RunContext(out_dir=tmp_path, progress=False))
+
+
+def test_compare_run_measures_saves_and_reloads_the_model(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(compare, "load_source_digits", lambda ctx: _synthetic_digits(64, 40))
+    cfg = dataclasses.replace(compare.smoke(), sets=("R", "RTS"), analysis_digits=20)
+    result = compare.run(cfg, RunContext(out_dir=tmp_path, progress=False))
+    r = result.metrics["sets"]["R"]["canonical"]
+    rows = {row.quantity: row for row in result.comparison}
+    mean_row = rows["R: circular mean of the residual rotation (deg)"]
+    assert mean_row.ours == round(r["rotation_mean_deg"], 2) and mean_row.agrees == (abs(r["rotation_mean_deg"]) <= 10)
+    assert rows["R: circular spread of the residual rotation / the input's"].ours == round(r["rotation_spread_ratio"], 3)
+    assert "RTS: residual scale spread / the input's" in rows
+    assert {p.name for p in result.figures} == {"canonical_form.png", "theta_sweep.png"}
+    # The documented call: the trained network back from the run folder, same outputs.
+    model = compare.load_trained(tmp_path, "R")
+    x = torch.rand(3, 1, 28, 28)
+    trained = compare.build_model("R", cfg.transform)
+    trained.load_state_dict(torch.load(tmp_path / "models" / "R.pt", weights_only=True))
+    assert torch.equal(model.stn(x), trained.eval().stn(x))
+    assert model.stn.transform == "similarity" and not model.training
+    with pytest.raises(FileNotFoundError, match=r"Invalid run_dir: no trained 'P' model"):
+        compare.load_trained(tmp_path, "P")
+
+
+def test_canonical_form_figure_has_no_blank_bands() -> None:
+    import numpy as np
+
+    from seminal.stn.reproductions.plots import canonical_form_figure
+
+    row = {"name": "R", "inputs": torch.rand(4, 1, 28, 28), "outputs": torch.rand(4, 1, 28, 28), "originals": torch.rand(4, 1, 28, 28)}
+    fig = canonical_form_figure([row, {**row, "name": "RTS", "inputs": torch.rand(4, 1, 42, 42)}], "title")
+    image = fig.axes[0].images[0].get_array()
+    white_rows = np.all(np.asarray(image) == 1.0, axis=1)
+    longest, run = 0, 0
+    for white in white_rows:
+        run = run + 1 if white else 0
+        longest = max(longest, run)
+    assert longest <= 6  # only the thin separators between digits and between distortions
+    assert image.shape[0] == 6 * 42 + 4 * 2 + 6  # 6 rows of 42 px, 4 gaps, 1 separator

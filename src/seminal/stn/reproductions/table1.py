@@ -18,10 +18,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-
 from seminal.experiments.registry import ComparisonRow, Experiment, PaperTarget, RunContext, RunResult
 from seminal.stn.reproductions.data import distorted_sets, load_source_digits
 from seminal.stn.reproductions.plots import table1_figure
