@@ -18,10 +18,15 @@ def test_registered_with_paper_full_presets_and_labelled_reductions() -> None:
     full = exp.config("full")
     assert (full.iterations, full.batch_size, full.lr, full.lr_step, full.optimizer, full.seeds) == (150_000, 256, 0.01, 50_000, "sgd", 3)
     assert full.param_budget == 400_000 and full.sets == ("R", "RTS", "P", "E") and len(full.models) == 8
-    assert full.reduction == ""
+    assert full.cell_tolerance == 2.0 and full.cells is None
     quick = exp.config("quick")
-    assert "CNN" in quick.models and "ST-CNN Aff" in quick.models and "RTS" in quick.sets
-    assert quick.reduction.startswith("quick preset")
+    assert set(quick.cells) == {("FCN", "R"), ("ST-FCN Aff", "R"), ("CNN", "RTS"), ("ST-CNN Aff", "RTS")} and quick.seeds == 3
+    laptop = exp.config("laptop")
+    assert laptop.param_budget == 400_000 and laptop.train_count is None and len(laptop.cells) == 10
+    assert {m for m, s in laptop.cells if s == "TC"} == {"CNN", "ST-CNN Aff"}
+    assert "laptop" in exp.preset_names()
+    with pytest.raises(ValueError, match=r"Invalid preset for 'stn-table1': 'huge'"):
+        exp.config("huge")
     # Every Table 1 cell and the TC row are targets.
     assert len(exp.targets) == 8 * 4 + 4
 
@@ -32,14 +37,20 @@ def test_paper_table_transcription_spot_checks() -> None:
     assert table1.PAPER_TC == {"FCN": 13.2, "CNN": 3.5, "ST-FCN Aff": 2.0, "ST-CNN Aff": 1.7}
 
 
-def test_claim_row() -> None:
-    cfg = table1.quick()
-    results = {"CNN / RTS": {"test_error_mean": 3.0}, "ST-CNN Aff / RTS": {"test_error_mean": 2.0}}
-    row = table1._claim_row(results, cfg)
-    assert row is not None and row.agrees is True and row.ours == "2.00 vs 3.00" and "quick preset" in row.comment
-    results["ST-CNN Aff / RTS"]["test_error_mean"] = 3.5
-    assert table1._claim_row(results, cfg).agrees is False
-    assert table1._claim_row({"CNN / RTS": {"test_error_mean": 1.0}}, cfg) is None
+def test_ordering_rows_are_judged_on_every_seed() -> None:
+    def cell(model, name, errors):
+        return {"model": model, "set": name, "test_errors": errors}
+
+    results = {
+        "CNN / RTS": cell("CNN", "RTS", {0: 3.0, 1: 3.0, 2: 3.0}),
+        "ST-CNN Aff / RTS": cell("ST-CNN Aff", "RTS", {0: 2.0, 1: 2.5, 2: 3.5}),
+    }
+    (row,) = table1._ordering_rows(results)
+    assert row.quantity.startswith("RTS: ST-CNN Aff error < CNN error") and row.paper == "0.5 < 0.8"
+    assert row.verdict == "inconclusive"  # holds on seeds 0 and 1, not on 2
+    results["ST-CNN Aff / RTS"]["test_errors"][2] = 1.0
+    assert table1._ordering_rows(results)[0].verdict == "agrees"
+    assert table1._ordering_rows({"CNN / RTS": results["CNN / RTS"]}) == []
 
 
 def test_polar_angle_zoom_and_compose_hand_computed() -> None:
@@ -116,7 +127,7 @@ def _synthetic_digits(n_train: int = 64, n_test: int = 32):
 
 def test_table1_run_writes_rows_matching_its_metrics(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(table1, "load_source_digits", lambda ctx: _synthetic_digits())
-    cfg = dataclasses.replace(table1.smoke(), tc_models=(), iterations=3)
+    cfg = dataclasses.replace(table1.smoke(), tc_models=(), iterations=3, seeds=2)
     ctx = RunContext(out_dir=tmp_path, progress=False)
     result = table1.run(cfg, ctx)
     cells = result.metrics["cells"]
@@ -124,10 +135,15 @@ def test_table1_run_writes_rows_matching_its_metrics(tmp_path, monkeypatch) -> N
     rows = {r.quantity: r for r in result.comparison}
     assert rows["CNN / RTS test error %"].paper == 0.8
     assert rows["CNN / RTS test error %"].ours == round(cells["CNN / RTS"]["test_error_mean"], 2)
-    assert rows["CNN / RTS test error %"].agrees is None  # reduced preset: informational only
-    assert "RTS: ST-CNN Aff error < CNN error" in rows
+    assert rows["CNN / RTS test error %"].agrees is None  # smoke: informational only
+    assert "RTS: ST-CNN Aff error < CNN error (gap, points)" in rows
     assert rows["ST-CNN TPS / E test error %"].ours == "not run" and rows["ST-CNN TPS / E test error %"].paper == 1.1
-    assert len(rows) == 1 + 8 * 4 + 4  # the claim + every Table 1 cell + the TC row
+    assert len(rows) == 1 + 8 * 4 + 4  # the ordering + every Table 1 cell + the TC row
+    table = result.metrics["table1"]
+    assert table["RTS"]["CNN"] == {"ours": round(cells["CNN / RTS"]["test_error_mean"], 3), "paper": 0.8}
+    # With a tolerance, a cell is judged on every seed.
+    judged = table1._cell_rows(cells, dataclasses.replace(cfg, cell_tolerance=1e6))
+    assert all(r.verdict == "agrees" for r in judged)
     assert all(p.is_file() for p in result.figures)
     assert (tmp_path / "checkpoints").is_dir()
 

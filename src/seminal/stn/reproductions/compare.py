@@ -173,8 +173,12 @@ class RotationCurriculum:
         return 90.0 if self.ramp == 0 else 90.0 * min(1.0, step / self.ramp)
 
     def __call__(self, images: torch.Tensor, step: int) -> torch.Tensor:
-        rotated, _ = rotate(images.cpu(), self.gen, max_angle=self.max_angle(step))
-        return rotated.to(images.device)
+        # Angles from a CPU generator, the warp where the images are: no host sync on CUDA.
+        n, limit = images.shape[0], self.max_angle(step)
+        angle = limit * (2.0 * torch.rand(n, generator=self.gen, dtype=torch.float64) - 1.0)
+        theta = rotation_scale_theta(angle, torch.ones(n), torch.zeros(n, 2), OUTPUT_SIZE["R"])
+        grid = affine_grid(theta.to(images.device, images.dtype, non_blocking=True), images.shape[-2:])
+        return sample_grid(images, grid).clamp_(0.0, 1.0)
 
 
 @torch.no_grad()

@@ -71,13 +71,13 @@ def evaluate_error(model: nn.Module, dataset: TensorDataset, device: torch.devic
     was_training = model.training
     model.eval()
     images, labels = dataset.tensors
-    wrong = 0
+    wrong = torch.zeros((), dtype=torch.int64, device=device)  # summed on the device: one sync at the end
     for start in range(0, len(labels), batch_size):
-        x = images[start : start + batch_size].to(device)
-        y = labels[start : start + batch_size].to(device)
-        wrong += int((model(x).argmax(dim=1) != y).sum())
+        x = images[start : start + batch_size].to(device, non_blocking=True)
+        y = labels[start : start + batch_size].to(device, non_blocking=True)
+        wrong += (model(x).argmax(dim=1) != y).sum()
     model.train(was_training)
-    return 100.0 * wrong / max(1, len(labels))
+    return 100.0 * int(wrong) / max(1, len(labels))
 
 
 def train_classifier(
