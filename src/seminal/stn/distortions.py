@@ -1,4 +1,4 @@
-"""Distorted MNIST (paper §4.1, Appendix A.4 (verify)), generated with seminal's own grid generators.
+"""Distorted MNIST (paper §4.1, Appendix A.4, read from secondary sources), generated with seminal's own grid generators.
 
 =====  ===========================================================================================
 set    generation (spec sheet), all with the bilinear sampler and zero background

@@ -1,8 +1,8 @@
-"""Localisation networks ``f_loc`` (paper §3.1, Appendix A.4 (verify)).
+"""Localisation networks ``f_loc`` (paper §3.1, Appendix A.4, read from secondary sources).
 
 Each builder returns ``(module, loc_features)``: the module maps ``U`` to a feature vector and a
 :class:`~seminal.stn.transformer.SpatialTransformer` adds the identity-initialised regression
-layer on top. Appendix A.4 is read from secondary sources (spec sheet: "verify").
+layer on top. Appendix A.4 is read from secondary sources (the spec sheet).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Classifiers of the paper's distorted-MNIST experiments (§4.1, Table 1) and the seed's network.
 
-Table 1 models (Appendix A.4 (verify), spec sheet): ReLU networks with 3 weight layers in the
+Table 1 models (Appendix A.4, read from secondary sources, spec sheet): ReLU networks with 3 weight layers in the
 classifier and a softmax output (we return logits; the loss applies the softmax):
 
 * ``FCN``: flatten -> FC h -> FC h -> FC 10.

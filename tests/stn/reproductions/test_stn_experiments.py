@@ -195,3 +195,11 @@ def test_canonical_form_figure_has_no_blank_bands() -> None:
         longest = max(longest, run)
     assert longest <= 6  # only the thin separators between digits and between distortions
     assert image.shape[0] == 6 * 42 + 4 * 2 + 6  # 6 rows of 42 px, 4 gaps, 1 separator
+
+
+def test_laptop_gives_fcn_cells_their_own_schedule() -> None:
+    cfg = table1.laptop()
+    fcn, cnn = table1._settings(cfg, "ST-FCN Aff"), table1._settings(cfg, "ST-CNN Aff")
+    assert fcn.iterations == table1.LAPTOP_FCN_ITERATIONS and cnn.iterations == table1.LAPTOP_ITERATIONS
+    assert fcn.lr_step == round(2 / 3 * fcn.iterations) and cnn.lr_step == round(2 / 3 * cnn.iterations)
+    assert table1._settings(table1.Table1Config(), "FCN").lr_step == 50_000  # the paper's step

@@ -1,6 +1,6 @@
 """The classification training loop shared by the STN experiments (through seminal.training).
 
-Paper schedule (Appendix A.4 (verify)): SGD, batch 256, learning rate 0.01 divided by 10 every
+Paper schedule (Appendix A.4, read from secondary sources): SGD, batch 256, learning rate 0.01 divided by 10 every
 50k iterations, 150k iterations, no weight decay or dropout. The loop counts *iterations* like
 the paper and runs whole epochs of a fixed, seeded order until the count is reached (the last
 epoch stops early). Test error is measured after every epoch (reported: the last one; nothing
