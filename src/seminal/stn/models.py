@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from seminal.stn.localization import cnn_localization, fcn_localization, tutorial_localization
+from seminal.stn.localization import cnn_localization, fcn_localization, tutorial_localization, wide_localization
 from seminal.stn.transformer import SpatialTransformer
 
 __all__ = [
@@ -68,13 +68,27 @@ class TutorialNet(nn.Module):
     log-softmax. 27,360 parameters at 28×28 (5,520 in the ST). Fixes to the notes' copy: ``__init__``,
     ``xs.view``, ``F.relu``, ``self.fc1/fc2``, ``F.log_softmax``, closing brackets, and an explicit
     ``align_corners`` (ours, False) instead of torch's warning default. ``transform`` picks the
-    ST's transform (the tutorial's: ``"affine"``; ``"similarity"`` is our constrained variant).
+    ST's transform (the tutorial's: ``"affine"``; ``"similarity"`` is our constrained variant);
+    ``localization`` its localisation net (the tutorial's, or our wider
+    :func:`~seminal.stn.localization.wide_localization`, ``"wide"`` with a 2× downsampled input,
+    ``"wide-full"`` without).
     """
 
-    def __init__(self, in_channels: int = 1, input_size: tuple[int, int] = (28, 28), transform: str = "affine") -> None:
+    def __init__(
+        self,
+        in_channels: int = 1,
+        input_size: tuple[int, int] = (28, 28),
+        transform: str = "affine",
+        localization: str = "tutorial",
+    ) -> None:
         super().__init__()
-        localization, features = tutorial_localization(in_channels, input_size)
-        self.stn = SpatialTransformer(localization, features, transform, output_size=(28, 28))
+        if localization == "tutorial":
+            loc, features = tutorial_localization(in_channels, input_size)
+        elif localization in ("wide", "wide-full"):
+            loc, features = wide_localization(in_channels, input_size, downsample=localization == "wide")
+        else:
+            raise ValueError(f"Invalid localization: {localization!r} (expected 'tutorial', 'wide' or 'wide-full')")
+        self.stn = SpatialTransformer(loc, features, transform, output_size=(28, 28))
         self.conv1 = nn.Conv2d(in_channels, 10, kernel_size=5)
         self.conv2 = nn.Conv2d(10, 20, kernel_size=5)
         self.conv2_drop = nn.Dropout2d()

@@ -76,6 +76,7 @@ class CompareConfig:
 
     sets: tuple[str, ...] = FIGURE_SETS  # one model per set; R is the one judged
     transform: str = "affine"  # "affine" (paper) or "similarity" (rotation + scale + translation; ours)
+    localization: str = "tutorial"  # the seed's localisation net, or "wide" / "wide-full" (ours, wider)
     iterations: int = 150_000  # R model
     other_iterations: int | None = None  # RTS/P/E models (None: the same as R)
     batch_size: int = 256
@@ -93,13 +94,14 @@ class CompareConfig:
 def quick() -> CompareConfig:
     return CompareConfig(
         transform="similarity",
+        localization="wide",
         iterations=2000,
-        other_iterations=400,
+        other_iterations=300,
         batch_size=64,
-        lr=1e-3,
+        lr=3e-4,
         lr_step=10**9,
         optimizer="adam",
-        loc_lr_scale=3.0,
+        loc_lr_scale=10.0,
         curriculum_fraction=0.5,
         train_count=None,
         test_count=2000,
@@ -123,14 +125,15 @@ def smoke() -> CompareConfig:
     )
 
 
-def build_model(set_name: str, transform: str) -> TutorialNet:
-    """The classifier trained on ``set_name``: the seed's tutorial network with an ST of ``transform``."""
+def build_model(set_name: str, transform: str, localization: str = "tutorial") -> TutorialNet:
+    """The classifier trained on ``set_name``: the seed's tutorial network with an ST of
+    ``transform`` and the ``localization`` net (see :class:`~seminal.stn.models.TutorialNet`)."""
     if set_name not in FIGURE_SETS:
         raise ValueError(f"Invalid set: {set_name!r} (expected one of {FIGURE_SETS})")
     if transform not in TRANSFORMS:
         raise ValueError(f"Invalid transform: {transform!r} (expected one of {TRANSFORMS})")
     size = OUTPUT_SIZE[set_name]
-    return TutorialNet(1, (size, size), transform=transform)
+    return TutorialNet(1, (size, size), transform=transform, localization=localization)
 
 
 def load_trained(run_dir: str | Path, set_name: str = "R", map_location: str | torch.device = "cpu") -> TutorialNet:
@@ -145,12 +148,12 @@ def load_trained(run_dir: str | Path, set_name: str = "R", map_location: str | t
     if not spec_path.is_file() or not weights_path.is_file():
         raise FileNotFoundError(f"Invalid run_dir: no trained {set_name!r} model in {folder} (expected {set_name}.json and {set_name}.pt)")
     spec = json.loads(spec_path.read_text())
-    model = build_model(spec["set"], spec["transform"])
+    model = build_model(spec["set"], spec["transform"], spec.get("localization", "tutorial"))
     model.load_state_dict(torch.load(weights_path, map_location=map_location, weights_only=True))
     return model.eval()
 
 
-def _save_model(ctx: RunContext, model: nn.Module, set_name: str, transform: str) -> Path:
+def _save_model(ctx: RunContext, model: nn.Module, set_name: str, cfg: CompareConfig) -> Path:
     from seminal.io import atomic_path, atomic_write_json
 
     folder = ctx.out_dir / "models"
@@ -158,7 +161,8 @@ def _save_model(ctx: RunContext, model: nn.Module, set_name: str, transform: str
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     with atomic_path(folder / f"{set_name}.pt") as tmp:
         torch.save(state, tmp)
-    atomic_write_json(folder / f"{set_name}.json", {"set": set_name, "transform": transform, "architecture": "TutorialNet"})
+    spec = {"set": set_name, "transform": cfg.transform, "localization": cfg.localization, "architecture": "TutorialNet"}
+    atomic_write_json(folder / f"{set_name}.json", spec)
     return folder / f"{set_name}.pt"
 
 
@@ -250,6 +254,8 @@ def _check(cfg: CompareConfig) -> None:
         raise ValueError(f"Invalid sets: {cfg.sets!r} (expected a non-empty subset of {FIGURE_SETS})")
     if cfg.transform not in TRANSFORMS:
         raise ValueError(f"Invalid transform: {cfg.transform!r} (expected one of {TRANSFORMS})")
+    if cfg.localization not in ("tutorial", "wide", "wide-full"):
+        raise ValueError(f"Invalid localization: {cfg.localization!r} (expected 'tutorial', 'wide' or 'wide-full')")
     if not 0.0 <= cfg.curriculum_fraction <= 1.0:
         raise ValueError(f"Invalid curriculum_fraction: {cfg.curriculum_fraction!r} (expected 0..1)")
     if cfg.analysis_digits < 10:
@@ -266,10 +272,10 @@ def run(cfg: CompareConfig, ctx: RunContext) -> RunResult:
         iterations = cfg.iterations if set_name == "R" or cfg.other_iterations is None else cfg.other_iterations
         settings = TrainSettings(iterations, cfg.batch_size, cfg.lr, cfg.lr_step, cfg.optimizer, cfg.momentum, cfg.loc_lr_scale)
         torch.manual_seed(ctx.seed)
-        model = build_model(set_name, cfg.transform)
+        model = build_model(set_name, cfg.transform, cfg.localization)
         out = train_classifier(ctx, model, train, test, settings, name=f"compare-{set_name}", batch_transform=batch_transform)
         models[set_name] = model.to(ctx.device).eval()
-        _save_model(ctx, model, set_name, cfg.transform)
+        _save_model(ctx, model, set_name, cfg)
         per_set[set_name] = {"test_error": out["test_error"], "iterations": out["iterations"], "parameters": count_parameters(model)}
 
     # Test digits with known distortions (fixed generator: the same digits for every run and seed).
