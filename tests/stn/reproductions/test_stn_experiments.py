@@ -203,3 +203,12 @@ def test_laptop_gives_fcn_cells_their_own_schedule() -> None:
     assert fcn.iterations == table1.LAPTOP_FCN_ITERATIONS and cnn.iterations == table1.LAPTOP_ITERATIONS
     assert fcn.lr_step == round(2 / 3 * fcn.iterations) and cnn.lr_step == round(2 / 3 * cnn.iterations)
     assert table1._settings(table1.Table1Config(), "FCN").lr_step == 50_000  # the paper's step
+
+
+def test_compare_figure_sets_get_their_own_settings() -> None:
+    cfg = compare.quick()
+    r, rts = compare._settings(cfg, "R"), compare._settings(cfg, "RTS")
+    assert (r.iterations, r.lr, r.loc_lr_scale) == (cfg.iterations, cfg.lr, cfg.loc_lr_scale)
+    assert (rts.iterations, rts.lr, rts.loc_lr_scale) == (cfg.other_iterations, cfg.other_lr, cfg.other_loc_lr_scale)
+    full = compare.CompareConfig()
+    assert compare._settings(full, "P") == compare._settings(full, "R")  # the paper's setting: one schedule
