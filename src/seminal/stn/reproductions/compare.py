@@ -110,7 +110,7 @@ def quick() -> CompareConfig:
         lr_step=10**9,
         optimizer="adam",
         loc_lr_scale=10.0,
-        curriculum_fraction=0.25,
+        curriculum_fraction=0.5,
         train_count=None,
         test_count=2000,
         analysis_digits=2000,
