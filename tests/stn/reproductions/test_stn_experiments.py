@@ -212,3 +212,9 @@ def test_compare_figure_sets_get_their_own_settings() -> None:
     assert (rts.iterations, rts.lr, rts.loc_lr_scale) == (cfg.other_iterations, cfg.other_lr, cfg.other_loc_lr_scale)
     full = compare.CompareConfig()
     assert compare._settings(full, "P") == compare._settings(full, "R")  # the paper's setting: one schedule
+
+
+def test_quick_gives_the_fcn_family_the_paper_budget() -> None:
+    cfg = table1.quick()
+    assert table1._budget(cfg, "ST-FCN Aff") == 400_000 and table1._budget(cfg, "FCN") == 400_000
+    assert table1._budget(cfg, "ST-CNN Aff") == cfg.param_budget == 30_000
