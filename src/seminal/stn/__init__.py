@@ -22,7 +22,7 @@ from seminal.stn.grids import (
     tps_control_points,
     tps_grid,
 )
-from seminal.stn.localization import cnn_localization, fcn_localization, tutorial_localization
+from seminal.stn.localization import cnn_localization, fcn_localization, tutorial_localization, wide_localization
 from seminal.stn.models import TABLE1_MODELS, TutorialNet, build_table1_model, count_parameters
 from seminal.stn.sampling import reference_sample, sample_grid
 from seminal.stn.transformer import (
@@ -54,6 +54,7 @@ __all__ = [
     "cnn_localization",
     "fcn_localization",
     "tutorial_localization",
+    "wide_localization",
     "TutorialNet",
     "build_table1_model",
     "count_parameters",
