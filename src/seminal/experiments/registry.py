@@ -230,7 +230,8 @@ class Experiment:
         elif preset in self.presets:
             cfg = self.presets[preset]()
         else:
-            raise ValueError(f"Invalid preset for {self.id!r}: {preset!r} (expected one of {self.preset_names()})")
+            names = ", ".join(repr(name) for name in ("full", "quick", "smoke", *self.presets))
+            raise ValueError(f"Invalid preset for {self.id!r}: preset must be one of {names}, got {preset!r}")
         if overrides:
             names = {f.name for f in dataclasses.fields(cfg)}
             unknown = sorted(set(overrides) - names)

@@ -25,7 +25,7 @@ def test_registered_with_paper_full_presets_and_labelled_reductions() -> None:
     assert laptop.param_budget == 400_000 and laptop.train_count is None and len(laptop.cells) == 10
     assert {m for m, s in laptop.cells if s == "TC"} == {"CNN", "ST-CNN Aff"}
     assert "laptop" in exp.preset_names()
-    with pytest.raises(ValueError, match=r"Invalid preset for 'stn-table1': 'huge'"):
+    with pytest.raises(ValueError, match=r"preset must be one of 'full', 'quick', 'smoke', 'laptop', got 'huge'"):
         exp.config("huge")
     # Every Table 1 cell and the TC row are targets.
     assert len(exp.targets) == 8 * 4 + 4
