@@ -12,7 +12,8 @@ Presets:
   every seed holds), with Adam, few digits, ≈30k-parameter CNNs and the paper's ≈400k for the
   FCN family (cheap per step; at 30k the ST-FCN's localisation net alone would take most of the
   budget and leave its classifier a few units wide).
-* ``laptop`` covers R and RTS for FCN, CNN, ST-FCN Aff and ST-CNN Aff, and TC for CNN and
+* ``laptop`` (about 100–110 minutes of one CPU core, one torch thread) covers R and RTS for FCN,
+  CNN, ST-FCN Aff and ST-CNN Aff, and TC for CNN and
   ST-CNN Aff, at the paper's ≈400k parameters on full MNIST, 1 seed; Adam (lr 1e-3, ÷10 after
   two thirds) instead of SGD, and :data:`LAPTOP_ITERATIONS` iterations of batch 128 (FCN family:
   :data:`LAPTOP_FCN_ITERATIONS`) instead of 150k of 256. Target: every cell within 2× of the paper's error and the paper's orderings.
