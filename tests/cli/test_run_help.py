@@ -23,7 +23,7 @@ def test_stn_table1_help_lists_every_field(capsys: pytest.CaptureFixture[str]) -
         assert f"[{info.type_text}; default" in text
         assert info.help and info.help.split()[0] in text
     assert "lr: initial" not in text  # meanings come without the docstring's field prefix
-    assert "quick 600" in text  # preset values beside the default
+    assert "quick 500" in text  # preset values beside the default (iterations)
 
 
 @pytest.mark.parametrize("experiment", all_experiments(), ids=lambda e: e.id)

@@ -57,3 +57,13 @@ def test_bad_arguments() -> None:
         distorted_split("Q", images, labels, split="test", seed=0)
     with pytest.raises(ValueError, match=r"Invalid count: 0"):
         distorted_split("R", images, labels, split="test", seed=0, count=0)
+
+
+@pytest.mark.parametrize("name", ["R", "TC"])
+def test_first_images_are_the_same_whatever_the_count(name: str) -> None:
+    images, labels = source(60)
+    small = distorted_split(name, images, labels, split="test", seed=TEST_SEED, count=10, cache=False)
+    large = distorted_split(name, images, labels, split="test", seed=TEST_SEED, count=35, cache=False)
+    every = distorted_split(name, images, labels, split="test", seed=TEST_SEED, cache=False)
+    assert torch.equal(small.images, large.images[:10]) and torch.equal(small.labels, large.labels[:10])
+    assert torch.equal(large.images, every.images[:35]) and torch.equal(large.labels, every.labels[:35])

@@ -87,3 +87,19 @@ def test_tc_contains_the_digit_and_clutter() -> None:
 def test_bad_name() -> None:
     with pytest.raises(ValueError, match=r"Invalid distortion: 'X' \(expected one of \('R', 'RTS', 'P', 'E', 'TC'\)\)"):
         distort("X", blob_digits(1), 0)
+
+
+@pytest.mark.parametrize("name", DISTORTIONS)
+def test_first_images_do_not_depend_on_the_count(name: str) -> None:
+    # Image i is a function of (seed, i): a longer set starts with the shorter one, also across blocks.
+    from seminal.stn import distortions
+
+    digits = blob_digits(12, seed=3)
+    old_block = distortions.BLOCK
+    distortions.BLOCK = 4  # several blocks, one of them partial, on a small set
+    try:
+        short, long = distort(name, digits[:5], seed=7), distort(name, digits, seed=7)
+    finally:
+        distortions.BLOCK = old_block
+    assert torch.equal(short, long[:5])
+    assert torch.equal(distort(name, digits[:3], seed=7), distort(name, digits, seed=7)[:3])

@@ -56,3 +56,17 @@ def test_bad_model_name_and_budget() -> None:
         build_table1_model("ST-CNN Sim", (28, 28))
     with pytest.raises(ValueError, match=r"Invalid param_budget: 10"):
         build_table1_model("CNN", (28, 28), param_budget=10)
+
+
+@pytest.mark.parametrize("localization", ["tutorial", "wide", "wide-full"])
+def test_tutorial_net_localisations_start_as_the_identity(localization: str) -> None:
+    net = TutorialNet(1, (42, 42), transform="similarity", localization=localization).eval()
+    x = torch.rand(2, 1, 42, 42)
+    warped, theta = net.transform(x)
+    assert warped.shape == (2, 1, 28, 28) and theta.shape == (2, 4) and torch.all(theta == 0)
+    assert net(x).shape == (2, 10)
+
+
+def test_tutorial_net_bad_localisation() -> None:
+    with pytest.raises(ValueError, match=r"Invalid localization: 'huge'"):
+        TutorialNet(localization="huge")

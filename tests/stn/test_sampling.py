@@ -130,3 +130,13 @@ def test_channels_share_one_warp() -> None:
 def test_bad_sampler_inputs(fn, image, grid, mode, error, match) -> None:
     with pytest.raises(error, match=match):
         fn(image, grid, mode)
+
+
+def test_reference_sampler_refuses_double_backward() -> None:
+    # Its eq. 6-7 backward reuses kernels saved in the forward: a second derivative would be wrong.
+    image = torch.rand(1, 1, 5, 5, dtype=D, requires_grad=True)
+    grid = jittered_grid(1, (4, 4), 9).requires_grad_(True)
+    out = reference_sample(image, grid)
+    (grad_grid,) = torch.autograd.grad(out.square().sum(), grid, create_graph=True)
+    with pytest.raises(RuntimeError, match=r"once_differentiable|does not require grad|second derivative"):
+        grad_grid.sum().backward()

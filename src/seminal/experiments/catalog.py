@@ -27,7 +27,7 @@ CATALOG: tuple[CatalogEntry, ...] = (
     CatalogEntry("adam-fig4", "adam", "Fig. 4: VAE, Adam with vs without bias correction over β1, β2 and α", True),
     CatalogEntry("adam-reddi", "adam", "Reddi et al. counterexample: f_t = 1010x every 101st step else −10x on [−1, 1]; Adam -> +1, AMSGrad -> −1", True),
     CatalogEntry("notes-adam", "adam", "The study notes' claims about Adam, checked: moment sums, step bound, 'variance', novelty vs RMSProp/AdaGrad", True),
-    CatalogEntry("stn-compare", "stn", "Seed figure: distorted inputs beside ST outputs, and θ vs the input's rotation/scale", True),
+    CatalogEntry("stn-compare", "stn", "Canonical-form figure: distorted inputs, ST outputs and originals; uprightness measured", True),
     CatalogEntry("stn-table1", "stn", "Table 1: distorted MNIST (R, RTS, P, E, TC) test error, FCN/CNN vs ST-FCN/ST-CNN", True),
     CatalogEntry("notes-stn", "stn", "The study notes' claims about STNs, checked: rotation robustness, affine-only, identity start, sampler, placement", True),
     CatalogEntry("gan-fig1", "gan", "1-D illustration: p_data, p_g and D through training; D -> D* then 1/2 (Figure 1, Prop. 1, Thm. 1)", True),

@@ -141,6 +141,7 @@ class RunContext:
         device: the torch device to train on (resolved from ``--device``).
         seed: the run's seed; the runner has already seeded Python, NumPy and torch with it.
         quick: True for the quick preset (the config already reflects it; this is informational).
+        preset: the preset's name ("full", "quick", "smoke" or one of ``Experiment.presets``).
         resume: continue from the checkpoint in ``out_dir`` if there is one.
         data_dir: explicit data directory (``--data-dir``), or None for the default search.
         dataset: dataset name from ``--dataset`` ("mnist", "fashion-mnist", "kmnist").
@@ -163,6 +164,7 @@ class RunContext:
     device: torch.device = field(default_factory=_cpu)
     seed: int = 0
     quick: bool = False
+    preset: str = "full"
     resume: bool = False
     data_dir: Path | None = None
     dataset: str = "mnist"

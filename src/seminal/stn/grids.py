@@ -10,6 +10,8 @@ transform            θ (paper symbol -> shape)   map (output -> input)
 ===================  ==========================  ===============================================
 affine (eq. 1)       A_θ -> ``(N, 2, 3)``        ``(x_s, y_s) = A_θ (x_t, y_t, 1)ᵀ``
 attention (eq. 2)    (s, t_x, t_y) -> ``(N, 3)`` ``A_θ = [[s, 0, t_x], [0, s, t_y]]``
+similarity (ours)    (α, ln s, t_x, t_y) ->       ``A_θ = [[s cos α, −s sin α, t_x], [s sin α, s cos α, t_y]]``
+                     ``(N, 4)``                  (rotation + isotropic scale + translation)
 projective (§3.2)    8 params -> ``(N, 8)`` or   ``(u, v, w) = H (x_t, y_t, 1)ᵀ``, ``(x_s, y_s) = (u/w, v/w)``
                      ``(N, 3, 3)``               with ``H[2, 2] = 1`` for the 8-parameter form
 thin plate spline    source control points ->    the TPS through the K pairs (c_k -> θ_k), c_k on a
@@ -37,6 +39,8 @@ __all__ = [
     "affine_grid",
     "attention_grid",
     "attention_to_affine",
+    "similarity_to_affine",
+    "similarity_grid",
     "projective_grid",
     "projective_matrix",
     "tps_control_points",
@@ -115,6 +119,25 @@ def attention_to_affine(params: torch.Tensor) -> torch.Tensor:
 def attention_grid(params: torch.Tensor, size: Sequence[int]) -> torch.Tensor:
     """Eq. 2 attention grid: isotropic scale ``s`` and translation ``(t_x, t_y)``; params ``(N, 3)``."""
     return affine_grid(attention_to_affine(params), size)
+
+
+def similarity_to_affine(params: torch.Tensor) -> torch.Tensor:
+    """``(α, ln s, t_x, t_y)`` -> ``A_θ = [[s cos α, −s sin α, t_x], [s sin α, s cos α, t_y]]``, ``(N, 2, 3)``.
+
+    A constrained affine map (rotation α in radians, isotropic scale ``s = exp(ln s)``,
+    translation): not one of the paper's transforms, a variant of eq. 1 that cannot shear or
+    mirror; the identity is ``(0, 0, 0, 0)``.
+    """
+    check_theta(params, "similarity", [(4,)])
+    angle, log_scale, tx, ty = params.unbind(dim=1)
+    scale = torch.exp(log_scale)
+    cos, sin = scale * torch.cos(angle), scale * torch.sin(angle)
+    return torch.stack((torch.stack((cos, -sin, tx), 1), torch.stack((sin, cos, ty), 1)), 1)
+
+
+def similarity_grid(params: torch.Tensor, size: Sequence[int]) -> torch.Tensor:
+    """Grid of :func:`similarity_to_affine`; params ``(N, 4)`` = ``(α, ln s, t_x, t_y)``."""
+    return affine_grid(similarity_to_affine(params), size)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
-"""Localisation networks ``f_loc`` (paper §3.1, Appendix A.4 (verify)).
+"""Localisation networks ``f_loc`` (paper §3.1, Appendix A.4, read from secondary sources).
 
 Each builder returns ``(module, loc_features)``: the module maps ``U`` to a feature vector and a
 :class:`~seminal.stn.transformer.SpatialTransformer` adds the identity-initialised regression
-layer on top. Appendix A.4 is read from secondary sources (spec sheet: "verify").
+layer on top. Appendix A.4 is read from secondary sources (the spec sheet).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["fcn_localization", "cnn_localization", "tutorial_localization", "conv_output_size"]
+__all__ = ["fcn_localization", "cnn_localization", "tutorial_localization", "wide_localization", "conv_output_size"]
 
 
 def conv_output_size(module: nn.Module, in_channels: int, size: tuple[int, int]) -> int:
@@ -61,3 +61,22 @@ def tutorial_localization(in_channels: int = 1, size: tuple[int, int] = (28, 28)
     )
     flat = conv_output_size(features, in_channels, size)
     return nn.Sequential(features, nn.Linear(flat, 32), nn.ReLU(inplace=True)), 32
+
+
+def wide_localization(in_channels: int = 1, size: tuple[int, int] = (28, 28), downsample: bool = True) -> tuple[nn.Module, int]:
+    """A wider localisation net than the tutorial's (ours, for stn-compare's recipe):
+    [2× average pool ->] conv16@5 (pad 2) -> ReLU -> max-pool 2 -> conv32@5 (pad 2) -> ReLU ->
+    max-pool 2 -> FC 64 -> ReLU. ``downsample`` halves the input first, as the paper's ST-CNN
+    localisation does, which keeps it cheap."""
+    features = nn.Sequential(
+        nn.AvgPool2d(2) if downsample else nn.Identity(),
+        nn.Conv2d(in_channels, 16, kernel_size=5, padding=2),
+        nn.ReLU(inplace=True),
+        nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, kernel_size=5, padding=2),
+        nn.ReLU(inplace=True),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+    )
+    flat = conv_output_size(features, in_channels, size)
+    return nn.Sequential(features, nn.Linear(flat, 64), nn.ReLU(inplace=True)), 64

@@ -1,6 +1,6 @@
 """Classifiers of the paper's distorted-MNIST experiments (§4.1, Table 1) and the seed's network.
 
-Table 1 models (Appendix A.4 (verify), spec sheet): ReLU networks with 3 weight layers in the
+Table 1 models (Appendix A.4, read from secondary sources, spec sheet): ReLU networks with 3 weight layers in the
 classifier and a softmax output (we return logits; the loss applies the softmax):
 
 * ``FCN``: flatten -> FC h -> FC h -> FC 10.
@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from seminal.stn.localization import cnn_localization, fcn_localization, tutorial_localization
+from seminal.stn.localization import cnn_localization, fcn_localization, tutorial_localization, wide_localization
 from seminal.stn.transformer import SpatialTransformer
 
 __all__ = [
@@ -67,13 +67,28 @@ class TutorialNet(nn.Module):
     conv20@5 -> Dropout2d -> max-pool -> ReLU -> FC 320 -> 50 -> ReLU -> dropout -> FC 50 -> 10 ->
     log-softmax. 27,360 parameters at 28×28 (5,520 in the ST). Fixes to the notes' copy: ``__init__``,
     ``xs.view``, ``F.relu``, ``self.fc1/fc2``, ``F.log_softmax``, closing brackets, and an explicit
-    ``align_corners`` (ours, False) instead of torch's warning default.
+    ``align_corners`` (ours, False) instead of torch's warning default. ``transform`` picks the
+    ST's transform (the tutorial's: ``"affine"``; ``"similarity"`` is our constrained variant);
+    ``localization`` its localisation net (the tutorial's, or our wider
+    :func:`~seminal.stn.localization.wide_localization`, ``"wide"`` with a 2× downsampled input,
+    ``"wide-full"`` without).
     """
 
-    def __init__(self, in_channels: int = 1, input_size: tuple[int, int] = (28, 28)) -> None:
+    def __init__(
+        self,
+        in_channels: int = 1,
+        input_size: tuple[int, int] = (28, 28),
+        transform: str = "affine",
+        localization: str = "tutorial",
+    ) -> None:
         super().__init__()
-        localization, features = tutorial_localization(in_channels, input_size)
-        self.stn = SpatialTransformer(localization, features, "affine", output_size=(28, 28))
+        if localization == "tutorial":
+            loc, features = tutorial_localization(in_channels, input_size)
+        elif localization in ("wide", "wide-full"):
+            loc, features = wide_localization(in_channels, input_size, downsample=localization == "wide")
+        else:
+            raise ValueError(f"Invalid localization: {localization!r} (expected 'tutorial', 'wide' or 'wide-full')")
+        self.stn = SpatialTransformer(loc, features, transform, output_size=(28, 28))
         self.conv1 = nn.Conv2d(in_channels, 10, kernel_size=5)
         self.conv2 = nn.Conv2d(10, 20, kernel_size=5)
         self.conv2_drop = nn.Dropout2d()
@@ -82,10 +97,10 @@ class TutorialNet(nn.Module):
 
     def transform(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``(V, θ)``: the ST output and its affine θ ``(N, 6)``."""
-        return self.stn(x)
+        return self.stn.forward_with_theta(x)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x, _ = self.stn(x)
+        x = self.stn(x)
         x = F.relu(F.max_pool2d(self.conv1(x), 2))
         x = F.relu(F.max_pool2d(self.conv2_drop(self.conv2(x)), 2))
         x = x.flatten(1)
@@ -144,10 +159,10 @@ class STClassifier(nn.Module):
 
     def transform(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``(V, θ)``: the ST output (before pooling) and θ."""
-        return self.transformer(x)
+        return self.transformer.forward_with_theta(x)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        warped, _ = self.transformer(x)
+        warped = self.transformer(x)
         return self.classifier(self.pool(warped))
 
 

@@ -25,6 +25,7 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+from torch.autograd.function import once_differentiable
 
 from seminal.stn.convention import ALIGN_CORNERS, normalized_to_pixel
 
@@ -91,7 +92,11 @@ def _nearest_kernel(coord: torch.Tensor, size: int) -> torch.Tensor:
 
 
 class _BilinearSample(torch.autograd.Function):
-    """Eq. 3 + 5 forward, eq. 6–7 backward, in pixel units."""
+    """Eq. 3 + 5 forward, eq. 6–7 backward, in pixel units.
+
+    Once differentiable: the backward uses kernels saved from the forward, so differentiating it
+    again would silently miss their dependence on ``(x_s, y_s)``; torch raises instead.
+    """
 
     @staticmethod
     def forward(ctx: Any, image: torch.Tensor, x_pix: torch.Tensor, y_pix: torch.Tensor) -> torch.Tensor:
@@ -103,6 +108,7 @@ class _BilinearSample(torch.autograd.Function):
         return torch.einsum("nchw,nph,npw->ncp", image, ky, kx)
 
     @staticmethod
+    @once_differentiable
     def backward(ctx: Any, grad_out: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
         image, x_pix, y_pix, kx, ky = ctx.saved_tensors
         height, width = image.shape[-2:]
@@ -123,7 +129,9 @@ class _BilinearSample(torch.autograd.Function):
 def reference_sample(input: torch.Tensor, grid: torch.Tensor, mode: str = "bilinear") -> torch.Tensor:
     """Paper-literal sampler (eq. 3–7), the oracle for :func:`sample_grid`. Same arguments.
 
-    Memory is ``O(N · H'W' · (H + W))``: for tests and small images only.
+    Memory is ``O(N · H'W' · (H + W))``: for tests and small images only. The bilinear path is
+    once differentiable (eq. 6–7): a double backward through it raises a ``RuntimeError``
+    (use :func:`sample_grid` for higher derivatives).
     """
     check_sampler_inputs(input, grid, mode)
     n, c, height, width = input.shape

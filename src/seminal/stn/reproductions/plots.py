@@ -1,79 +1,112 @@
-"""Figures of the STN experiments (matplotlib, Agg). Each function returns a Figure."""
+"""Figures of the STN experiments, built with matplotlib's Figure API (no backend or pyplot state
+is touched). Each function returns a ``matplotlib.figure.Figure``."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.figure import Figure
 
-__all__ = ["table1_figure", "comparison_grid_figure", "theta_sweep_figure"]
+__all__ = ["table1_figure", "canonical_form_figure", "theta_sweep_figure"]
 
 
-def table1_figure(results: dict[str, dict[str, Any]], paper: dict[str, dict[str, float]], paper_tc: dict[str, float]) -> Any:
+def table1_figure(results: dict[str, dict[str, Any]], paper: dict[str, dict[str, float]], paper_tc: dict[str, float]) -> Figure:
     """Grouped bars: our test error (mean ± std over seeds) beside Table 1's, one pair per cell."""
     keys = list(results)
     ours = np.array([results[k]["test_error_mean"] for k in keys])
     err = np.array([results[k]["test_error_std"] for k in keys])
     theirs = np.array([np.nan if results[k]["paper"] is None else results[k]["paper"] for k in keys])
     x = np.arange(len(keys))
-    fig, ax = plt.subplots(figsize=(max(5.0, 0.9 * len(keys) + 2), 3.8))
+    fig = Figure(figsize=(max(5.0, 0.9 * len(keys) + 2), 3.8), layout="constrained")
+    ax = fig.add_subplot()
     ax.bar(x - 0.2, theirs, 0.4, label="paper (Table 1)", color="0.6")
     ax.bar(x + 0.2, ours, 0.4, yerr=err, label="ours", color="tab:blue")
     ax.set_xticks(x, keys, rotation=40, ha="right", fontsize=8)
     ax.set_ylabel("test error (%)")
     ax.set_title("Distorted MNIST: ours vs Table 1")
     ax.legend()
-    fig.tight_layout()
     return fig
 
 
-def comparison_grid_figure(inputs: torch.Tensor, outputs: torch.Tensor, title: str) -> Any:
-    """The seed's figure: a grid of input digits beside the ST outputs for the same digits."""
-    def tile(images: torch.Tensor, cols: int = 8) -> np.ndarray:
-        n, _, h, w = images.shape
-        rows = (n + cols - 1) // cols
-        canvas = np.ones((rows * (h + 2), cols * (w + 2)))
-        for i in range(n):
-            r, c = divmod(i, cols)
-            canvas[r * (h + 2) + 1 : r * (h + 2) + 1 + h, c * (w + 2) + 1 : c * (w + 2) + 1 + w] = images[i, 0].clamp(0, 1).numpy()
-        return canvas
-
-    fig, axes = plt.subplots(1, 2, figsize=(10, 5.4))
-    axes[0].imshow(tile(inputs), cmap="gray", vmin=0, vmax=1)
-    axes[0].set_title("input (distorted)")
-    axes[1].imshow(tile(outputs), cmap="gray", vmin=0, vmax=1)
-    axes[1].set_title("spatial transformer output")
-    for ax in axes:
-        ax.axis("off")
-    fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+def _cell(image: torch.Tensor, side: int) -> np.ndarray:
+    """A ``(1, h, w)`` image centred on a ``side × side`` black cell (sizes kept, not resampled)."""
+    img = image[0].clamp(0, 1).cpu().numpy()
+    h, w = img.shape
+    out = np.zeros((side, side))
+    top, left = (side - h) // 2, (side - w) // 2
+    out[top : top + h, left : left + w] = img
+    return out
 
 
-def theta_sweep_figure(sweeps: dict[str, dict[str, list[float]]]) -> Any:
-    """How θ follows the input: predicted rotation vs input rotation, predicted scale vs input scale.
+def canonical_form_figure(rows: list[dict[str, Any]], title: str) -> Figure:
+    """The paper's figure layout: per distortion, a row of distorted inputs, the ST output under
+    each, and the same digits undistorted.
 
-    ``sweeps["rotation"] = {"input": [...], "mean": [...], "std": [...]}`` (degrees) and
-    ``sweeps["scale"]`` likewise (θ's zoom factor).
+    Args:
+        rows: one dict per distortion with ``name``, ``inputs``, ``outputs``, ``originals``
+            (``(K, 1, h, w)`` tensors, the same K digits in the same order) and an optional
+            ``caption`` shown on the right.
+        title: the figure title (say the preset and the data source).
     """
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.8))
-    rot, scale = sweeps["rotation"], sweeps["scale"]
-    axes[0].errorbar(rot["input"], rot["mean"], yerr=rot["std"], marker="o", capsize=3, label="θ rotation")
+    if not rows:
+        raise ValueError("Invalid rows: expected at least one distortion")
+    side = max(int(t.shape[-1]) for row in rows for t in (row["inputs"], row["outputs"], row["originals"]))
+    columns = max(int(row["inputs"].shape[0]) for row in rows)
+    gap = 2
+    labels, lines = [], []
+    for row in rows:
+        for kind, key in (("input", "inputs"), ("ST output", "outputs"), ("undistorted", "originals")):
+            line = np.ones((side, columns * (side + gap) - gap))  # white between digits
+            for j, image in enumerate(row[key]):
+                line[:, j * (side + gap) : j * (side + gap) + side] = _cell(image, side)
+            lines.append(line)
+            labels.append(f"{row['name']}: {kind}")
+    separator = 6  # white band between distortions, thin
+    height = len(lines) * side + sum(gap if i % 3 else separator for i in range(1, len(lines)))
+    canvas = np.ones((height, lines[0].shape[1]))
+    centers, top = [], 0
+    for i, line in enumerate(lines):
+        if i:
+            top += gap if i % 3 else separator
+        canvas[top : top + side] = line
+        centers.append(top + side / 2)
+        top += side
+    aspect = canvas.shape[0] / canvas.shape[1]
+    fig = Figure(figsize=(1.0 + 0.55 * columns, 0.6 + 0.55 * columns * aspect), layout="constrained")
+    ax = fig.add_subplot()
+    ax.imshow(canvas, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+    ax.set_yticks(centers, labels, fontsize=8)
+    ax.set_xticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.tick_params(length=0)
+    captions = [row.get("caption") for row in rows]
+    if any(captions):
+        twin = ax.secondary_yaxis("right")
+        twin.set_yticks([centers[3 * i + 1] for i in range(len(rows))], [c or "" for c in captions], fontsize=7)
+        twin.tick_params(length=0)
+        for spine in twin.spines.values():
+            spine.set_visible(False)
+    ax.set_title(title, fontsize=9)
+    return fig
+
+
+def theta_sweep_figure(sweeps: dict[str, dict[str, list[float]]], title: str = "") -> Figure:
+    """How θ follows the input: θ's rotation vs the input's rotation (centred digits).
+
+    ``sweeps["rotation"] = {"input": [...], "mean": [...], "spread": [...]}`` (degrees, circular).
+    """
+    fig = Figure(figsize=(4.8, 3.8), layout="constrained")
+    ax = fig.add_subplot()
+    rot = sweeps["rotation"]
+    ax.errorbar(rot["input"], rot["mean"], yerr=rot["spread"], marker="o", capsize=3, label="θ rotation (circular mean ± spread)")
     lim = max(abs(v) for v in rot["input"])
-    axes[0].plot([-lim, lim], [lim, -lim], "k--", lw=1, label="perfect canonicalisation (−φ)")
-    axes[0].set_xlabel("input rotation φ (deg)")
-    axes[0].set_ylabel("rotation of θ (deg)")
-    axes[0].legend(fontsize=8)
-    axes[1].errorbar(scale["input"], scale["mean"], yerr=scale["std"], marker="o", capsize=3)
-    axes[1].set_xlabel("input scale s")
-    axes[1].set_ylabel("zoom of θ (√|det A|)")
-    for ax in axes:
-        ax.grid(alpha=0.3)
-    fig.suptitle("θ as a function of the input's rotation and scale")
-    fig.tight_layout()
+    ax.plot([-lim, lim], [lim, -lim], "k--", lw=1, label="perfect un-rotation (−φ)")
+    ax.set_xlabel("input rotation φ (deg)")
+    ax.set_ylabel("rotation of θ (deg)")
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    ax.set_title(title or "θ as a function of the input's rotation", fontsize=9)
     return fig

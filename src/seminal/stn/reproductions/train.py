@@ -1,6 +1,6 @@
 """The classification training loop shared by the STN experiments (through seminal.training).
 
-Paper schedule (Appendix A.4 (verify)): SGD, batch 256, learning rate 0.01 divided by 10 every
+Paper schedule (Appendix A.4, read from secondary sources): SGD, batch 256, learning rate 0.01 divided by 10 every
 50k iterations, 150k iterations, no weight decay or dropout. The loop counts *iterations* like
 the paper and runs whole epochs of a fixed, seeded order until the count is reached (the last
 epoch stops early). Test error is measured after every epoch (reported: the last one; nothing
@@ -10,6 +10,7 @@ is selected on the test split).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,7 @@ from torch.utils.data import TensorDataset
 
 from seminal.experiments.registry import RunContext
 
-__all__ = ["TrainSettings", "make_optimizer", "evaluate_error", "train_classifier"]
+__all__ = ["TrainSettings", "make_optimizer", "parameter_groups", "evaluate_error", "train_classifier"]
 
 
 @dataclass(frozen=True)
@@ -33,9 +34,28 @@ class TrainSettings:
     lr_step: int = 50_000
     optimizer: str = "sgd"  # "sgd" (paper) or "adam" (seminal.adam.Adam; quick presets)
     momentum: float = 0.0
+    loc_lr_scale: float = 1.0  # learning rate of the localisation net (and regression layer) ÷ lr
+
+
+def parameter_groups(model: nn.Module, loc_lr_scale: float, lr: float) -> list[dict[str, Any]]:
+    """One group for the spatial transformers' localisation nets (lr × ``loc_lr_scale``), one for the rest."""
+    from seminal.stn.transformer import SpatialTransformer
+
+    loc_ids: set[int] = set()
+    for module in model.modules():
+        if isinstance(module, SpatialTransformer):
+            loc_ids.update(id(p) for p in module.parameters())
+    loc = [p for p in model.parameters() if id(p) in loc_ids]
+    rest = [p for p in model.parameters() if id(p) not in loc_ids]
+    groups = [{"params": rest, "lr": lr}]
+    if loc:
+        groups.append({"params": loc, "lr": lr * loc_lr_scale})
+    return groups
 
 
 def make_optimizer(settings: TrainSettings, params: Any) -> torch.optim.Optimizer:
+    if settings.lr <= 0 or settings.loc_lr_scale <= 0:
+        raise ValueError(f"Invalid learning rate: lr={settings.lr!r}, loc_lr_scale={settings.loc_lr_scale!r} (expected > 0)")
     if settings.optimizer == "sgd":
         return torch.optim.SGD(params, lr=settings.lr, momentum=settings.momentum)
     if settings.optimizer == "adam":
@@ -51,13 +71,13 @@ def evaluate_error(model: nn.Module, dataset: TensorDataset, device: torch.devic
     was_training = model.training
     model.eval()
     images, labels = dataset.tensors
-    wrong = 0
+    wrong = torch.zeros((), dtype=torch.int64, device=device)  # summed on the device: one sync at the end
     for start in range(0, len(labels), batch_size):
-        x = images[start : start + batch_size].to(device)
-        y = labels[start : start + batch_size].to(device)
-        wrong += int((model(x).argmax(dim=1) != y).sum())
+        x = images[start : start + batch_size].to(device, non_blocking=True)
+        y = labels[start : start + batch_size].to(device, non_blocking=True)
+        wrong += (model(x).argmax(dim=1) != y).sum()
     model.train(was_training)
-    return 100.0 * wrong / max(1, len(labels))
+    return 100.0 * int(wrong) / max(1, len(labels))
 
 
 def train_classifier(
@@ -68,13 +88,19 @@ def train_classifier(
     settings: TrainSettings,
     name: str,
     checkpoint_every: int = 500,
+    batch_transform: Callable[[torch.Tensor, int], torch.Tensor] | None = None,
 ) -> dict[str, Any]:
     """Train ``model`` with cross-entropy for ``settings.iterations`` steps; returns
     ``{"test_error": %, "history": [...], "iterations": n}``. Resumes from ``checkpoints/<name>.pt``
-    when ``ctx.resume`` is set."""
+    when ``ctx.resume`` is set.
+
+    ``batch_transform(images, step)`` (optional) turns each training batch into what the model
+    sees, e.g. fresh random distortions of clean digits (its randomness must come from its own
+    seeded generator).
+    """
     from seminal.training import Trainer
 
-    optimizer = make_optimizer(settings, model.parameters())
+    optimizer = make_optimizer(settings, parameter_groups(model, settings.loc_lr_scale, settings.lr))
     # Step decay per iteration: lr · 0.1^⌊t / lr_step⌋.
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=max(1, settings.lr_step), gamma=0.1)
     trainer = Trainer(
@@ -95,6 +121,8 @@ def train_classifier(
             for images, labels in trainer.batches(loader, epoch):
                 if trainer.step >= settings.iterations:
                     break
+                if batch_transform is not None:
+                    images = batch_transform(images, trainer.step)
                 with trainer.autocast():  # mixed precision with --amp on CUDA; no-op otherwise
                     loss = F.cross_entropy(net(images), labels)
                 trainer.backward_step(loss, "opt")

@@ -1,0 +1,116 @@
+"""How canonical the ST outputs are: the residual transform between the ST output and the digit.
+
+For a test digit distorted with a known affine map ``D`` (canvas -> digit, output -> input as
+everywhere in :mod:`seminal.stn.convention`) and the ST's θ (ST output -> canvas), the residual
+``R = D ∘ θ`` maps the ST output to the undistorted digit. A perfect canonicaliser makes ``R`` the
+same for every digit; an upright one makes its rotation 0. With the identity ST the residual is
+``D`` itself, so ``D`` gives the input's spread on the same scale.
+
+Rotation ψ of a 2×2 map: the angle of its closest rotation (polar decomposition),
+``atan2(a₁₀ − a₀₁, a₀₀ + a₁₁)``. Scale: ``√|det|``. Position: the translation column (where the ST
+output's centre lands in the digit, in half-widths of the digit).
+
+Angles are circular: the **circular mean** ``atan2(mean sin, mean cos)`` says whether the frame
+is upright, the **circular spread** ``√(−2 ln R̄)`` (the circular standard deviation, ``R̄`` the
+mean resultant length) whether it is consistent. A linear standard deviation cannot see a
+constant tilt; the circular mean can.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+
+__all__ = [
+    "polar_angle_deg",
+    "zoom",
+    "compose_affine",
+    "circular_mean_deg",
+    "circular_spread_deg",
+    "residual_statistics",
+]
+
+
+def polar_angle_deg(linear: torch.Tensor) -> torch.Tensor:
+    """Rotation angle (degrees) of 2×2 maps ``(N, 2, 2)``: the angle of their closest rotation."""
+    return torch.rad2deg(torch.atan2(linear[:, 1, 0] - linear[:, 0, 1], linear[:, 0, 0] + linear[:, 1, 1]))
+
+
+def zoom(linear: torch.Tensor) -> torch.Tensor:
+    """Isotropic scale ``√|det A|`` of 2×2 maps ``(N, 2, 2)``."""
+    return torch.linalg.det(linear).abs().sqrt()
+
+
+def compose_affine(outer: torch.Tensor, inner: torch.Tensor) -> torch.Tensor:
+    """``outer ∘ inner`` for 2×3 affine maps ``(N, 2, 3)`` (apply ``inner`` first)."""
+    linear = outer[:, :, :2] @ inner[:, :, :2]
+    offset = outer[:, :, :2] @ inner[:, :, 2:] + outer[:, :, 2:]
+    return torch.cat((linear, offset), dim=2)
+
+
+def _resultant(angles_deg: torch.Tensor) -> tuple[float, float]:
+    rad = torch.deg2rad(angles_deg.double())
+    return float(torch.cos(rad).mean()), float(torch.sin(rad).mean())
+
+
+def circular_mean_deg(angles_deg: torch.Tensor) -> float:
+    """Circular mean of angles in degrees, in (−180, 180]."""
+    c, s = _resultant(angles_deg)
+    return math.degrees(math.atan2(s, c))
+
+
+def circular_spread_deg(angles_deg: torch.Tensor) -> float:
+    """Circular standard deviation ``√(−2 ln R̄)`` in degrees (0 when every angle is equal)."""
+    c, s = _resultant(angles_deg)
+    length = min(1.0, math.hypot(c, s))
+    return math.degrees(math.sqrt(-2.0 * math.log(length))) if length > 0 else float("inf")
+
+
+def residual_statistics(distortion: torch.Tensor, st_theta: torch.Tensor, labels: torch.Tensor | None = None) -> dict[str, Any]:
+    """Rotation, scale and position of the residual ``distortion ∘ st_theta`` beside the input's.
+
+    Args:
+        distortion: ``D`` ``(N, 2, 3)``, canvas -> undistorted digit.
+        st_theta: the ST's affine θ ``(N, 2, 3)``, ST output -> canvas.
+        labels: optional class labels ``(N,)``: adds the circular mean rotation per class.
+
+    Returns a dict of floats: ``rotation_mean_deg`` / ``rotation_spread_deg`` (residual),
+    ``input_rotation_spread_deg``, ``rotation_spread_ratio``; ``scale_*`` on ``log √|det|``
+    (``scale_mean`` is the residual's geometric-mean zoom); ``position_*`` as the RMS distance of
+    the translation from its mean and from 0; ``*_ratio`` is None where the input does not vary.
+    """
+    distortion, st_theta = distortion.double(), st_theta.double()
+    residual = compose_affine(distortion, st_theta)
+    rot, rot_in = polar_angle_deg(residual[:, :, :2]), polar_angle_deg(distortion[:, :, :2])
+    log_zoom, log_zoom_in = zoom(residual[:, :, :2]).log(), zoom(distortion[:, :, :2]).log()
+    pos, pos_in = residual[:, :, 2], distortion[:, :, 2]
+
+    def spread(v: torch.Tensor) -> float:
+        return float((v - v.mean(0)).square().sum(-1 if v.dim() > 1 else 0).mean().sqrt()) if v.dim() > 1 else float(v.std(unbiased=False))
+
+    def ratio(ours: float, theirs: float) -> float | None:
+        return ours / theirs if theirs > 1e-9 else None
+
+    stats: dict[str, Any] = {
+        "digits": int(residual.shape[0]),
+        "rotation_mean_deg": circular_mean_deg(rot),
+        "rotation_spread_deg": circular_spread_deg(rot),
+        "input_rotation_mean_deg": circular_mean_deg(rot_in),
+        "input_rotation_spread_deg": circular_spread_deg(rot_in),
+        "scale_mean": float(log_zoom.mean().exp()),
+        "scale_log_spread": spread(log_zoom),
+        "input_scale_log_spread": spread(log_zoom_in),
+        "position_mean": [float(v) for v in pos.mean(0)],
+        "position_spread": spread(pos),
+        "input_position_spread": spread(pos_in),
+    }
+    stats["rotation_spread_ratio"] = ratio(stats["rotation_spread_deg"], stats["input_rotation_spread_deg"])
+    stats["scale_spread_ratio"] = ratio(stats["scale_log_spread"], stats["input_scale_log_spread"])
+    stats["position_spread_ratio"] = ratio(stats["position_spread"], stats["input_position_spread"])
+    if labels is not None:
+        stats["rotation_mean_deg_by_class"] = {
+            int(c): circular_mean_deg(rot[labels == c]) for c in torch.unique(labels).tolist()
+        }
+    return stats
