@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 __all__ = ["table1_figure", "canonical_form_figure", "theta_sweep_figure"]
 
 
-def table1_figure(results: dict[str, dict[str, Any]], paper: dict[str, dict[str, float]], paper_tc: dict[str, float]) -> Figure:
+def table1_figure(results: dict[str, dict[str, Any]]) -> Figure:
     """Grouped bars: our test error (mean ± std over seeds) beside Table 1's, one pair per cell."""
     keys = list(results)
     ours = np.array([results[k]["test_error_mean"] for k in keys])

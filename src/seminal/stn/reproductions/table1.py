@@ -249,7 +249,7 @@ def run(cfg: Table1Config, ctx: RunContext) -> RunResult:
 
     figures = []
     if results:
-        figures.append(ctx.save_figure(table1_figure(results, PAPER_TABLE1, PAPER_TC), "table1_errors"))
+        figures.append(ctx.save_figure(table1_figure(results), "table1_errors"))
     table: dict[str, dict[str, dict[str, float | None]]] = {}
     for cell in results.values():
         table.setdefault(cell["set"], {})[cell["model"]] = {"ours": round(cell["test_error_mean"], 3), "paper": cell["paper"]}
