@@ -137,3 +137,14 @@ def test_a_block_without_published_results_says_so_and_quotes_nothing(tmp_path: 
     text = page.read_text()
     assert "No results file is committed for `gan-table1/laptop`" in text and "231" not in text
     assert stale_blocks(docs, tmp_path / "results") == []
+
+
+def test_an_unclosed_marker_is_refused_and_swallows_nothing(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    page = docs / "p.md"
+    text = "<!-- results: a/quick -->\n\n<!-- results: b/quick -->\nkept\n<!-- /results -->\n"
+    page.write_text(text)
+    with pytest.raises(ValueError, match=r"without a closing <!-- /results -->: a/quick"):
+        render_file(page, tmp_path / "results")
+    assert page.read_text() == text

@@ -51,7 +51,16 @@ RESULT_FILES: tuple[str, ...] = ("config.json", "metrics.json", "comparison.json
 #: Figures larger than this are not published (the repository stays small).
 MAX_FIGURE_BYTES = 1_000_000
 #: A results block in a Markdown file; group 1 = "<experiment-id>/<preset>".
-BLOCK = re.compile(r"(<!-- results: ([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+) -->\n)(.*?)(<!-- /results -->)", re.DOTALL)
+#: A block's body may not contain another opening marker: an unclosed marker must not swallow the
+#: blocks after it (it is reported instead, see :func:`_unclosed`).
+BLOCK = re.compile(r"(<!-- results: ([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+) -->\n)((?:(?!<!-- results: ).)*?)(<!-- /results -->)", re.DOTALL)
+OPENING = re.compile(r"<!-- results: ([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+) -->")
+
+
+def _unclosed(text: str) -> list[str]:
+    """Keys of opening markers that no block matched (no ``<!-- /results -->`` before the next one)."""
+    matched = {m.start() for m in BLOCK.finditer(text)}
+    return [m.group(1) for m in OPENING.finditer(text) if m.start() not in matched]
 _NOT_RUN = "not run"
 
 
@@ -224,6 +233,9 @@ def render_file(path: str | Path, results_root: str | Path, *, write: bool = Tru
     """Regenerate the blocks of one Markdown file; returns (changed keys, missing keys)."""
     path = Path(path)
     text = path.read_text(encoding="utf-8")
+    unclosed = _unclosed(text)
+    if unclosed:
+        raise ValueError(f"{path}: results marker(s) without a closing <!-- /results -->: {', '.join(unclosed)}")
     new, changed, missing = _replace_blocks(text, Path(results_root), label_root)
     if write and new != text:
         atomic_write_text(path, new)
