@@ -92,10 +92,29 @@ def _plain(value: Any) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
+_CLAIM_CLASS = {"holds": "agrees", "holds approximately": "inconclusive", "does not hold": "disagrees",
+                "inconclusive": "inconclusive"}
+
+
+def _claims(record: RunRecord) -> list[dict[str, Any]]:
+    """The study notes' claims of a notes-<paper> run (metrics ``notes_claims``), else []."""
+    claims = record.metrics.get("notes_claims") if isinstance(record.metrics, dict) else None
+    return [c for c in claims if isinstance(c, dict)] if isinstance(claims, list) else []
+
+
+def _claims_tally(claims: list[dict[str, Any]]) -> str:
+    words = ("holds", "holds approximately", "does not hold", "inconclusive")
+    return ", ".join(f"{sum(c.get('verdict') == w for c in claims)} {w}" for w in words
+                     if any(c.get("verdict") == w for c in claims))
+
+
 def headline(record: RunRecord) -> str:
     """One line of plain text: the first checked claim, ours vs the paper's, and the verdict tally."""
     if record.status != "ok":
         return {"unavailable": "cannot run here (see below)", "failed": "failed (see below)"}.get(record.status, record.status)
+    claims = _claims(record)
+    if claims:  # the verdicts are about the notes' claims, not about reproducing a paper result
+        return f"{len(claims)} claims of the study notes checked against the paper: {_claims_tally(claims)}"
     checked = _checked(record)
     if not checked:
         if record.protocol is not None and not record.protocol.judged:
@@ -116,8 +135,10 @@ def headline(record: RunRecord) -> str:
 
 
 def _overall(record: RunRecord) -> str:
-    """The experiment's verdict badge: the worst of its checked rows."""
+    """The experiment's verdict badge: the worst of its checked rows (for the notes: "notes checked")."""
     checked = _checked(record)
+    if record.status == "ok" and _claims(record):
+        return "<span class='v v-none'>notes checked</span>"
     if record.status != "ok":
         return f"<span class='v v-disagrees'>{_e(record.status)}</span>" if record.status == "failed" else f"<span class='v v-none'>{_e(record.status)}</span>"
     if not checked:
@@ -234,7 +255,15 @@ def _record_html(record: RunRecord) -> str:
 def _notes_table_html(record: RunRecord) -> str:
     """The "notes checked" table: claim | paper statement | our measurement | verdict."""
     rows = ["<tr><th>claim (the notes, paraphrased)</th><th>the paper says</th><th>our measurement</th><th>verdict</th></tr>"]
-    for row in record.comparison:
+    claims = _claims(record)
+    if claims:  # the claim's own verdict word (holds / holds approximately / does not hold / inconclusive)
+        for claim in claims:
+            verdict = str(claim.get("verdict", ""))
+            badge = f"<span class='v v-{_CLAIM_CLASS.get(verdict, 'none')}'>{_e(verdict)}</span>"
+            detail = f"<div class='muted'>{_e(claim.get('detail', ''))}</div>" if claim.get("detail") else ""
+            rows.append(f"<tr><td>{_e(claim.get('claim', ''))}</td><td>{_e(claim.get('paper', ''))}</td>"
+                        f"<td>{_e(claim.get('measured', ''))}</td><td>{badge}{detail}</td></tr>")
+    for row in ([] if claims else record.comparison):
         comment = f"<div class='muted'>{_e(row.comment)}</div>" if row.comment else ""
         source = f"<div class='muted'>{_e(row.source)}</div>" if row.source else ""
         rows.append(f"<tr><td>{_e(row.quantity)}</td><td>{_e(row.paper)}{source}</td><td>{_e(row.ours)}</td>"
