@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from seminal.gan.models import _check_positive_int
+from seminal.gan.models import _check_positive_int, check_output_bias
 
 __all__ = ["ConvGenerator"]
 
@@ -58,11 +58,7 @@ class ConvGenerator(nn.Module):
 
     def set_output_bias(self, bias: torch.Tensor) -> None:
         """Set the per-pixel bias before the sigmoid (e.g. to :func:`marginal_logit`)."""
-        if not isinstance(bias, torch.Tensor) or not bias.is_floating_point() or bias.shape != (self.data_dim,):
-            found = f"shape {tuple(bias.shape)}, {bias.dtype}" if isinstance(bias, torch.Tensor) else type(bias).__name__
-            raise ValueError(f"Invalid output_bias: {found} (expected ({self.data_dim},) floats)")
-        if not torch.isfinite(bias).all():
-            raise ValueError("Invalid output_bias: non-finite values (expected finite logits)")
+        check_output_bias(bias, self.data_dim)
         with torch.no_grad():
             self.pixel_bias.copy_(bias)
 

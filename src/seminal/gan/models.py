@@ -41,6 +41,15 @@ def marginal_logit(images: torch.Tensor, clip: float = 1e-7) -> torch.Tensor:
     return torch.logit(mean).float()
 
 
+
+def check_output_bias(bias: torch.Tensor, data_dim: int) -> None:
+    """Refuse an ``output_bias`` that is not ``data_dim`` finite floats (pre-sigmoid logits)."""
+    if not isinstance(bias, torch.Tensor) or not bias.is_floating_point() or bias.shape != (data_dim,):
+        found = f"shape {tuple(bias.shape)}, {bias.dtype}" if isinstance(bias, torch.Tensor) else type(bias).__name__
+        raise ValueError(f"Invalid output_bias: {found} (expected ({data_dim},) floats)")
+    if not torch.isfinite(bias).all():
+        raise ValueError("Invalid output_bias: non-finite values (expected finite logits)")
+
 class Maxout(nn.Module):
     """Maxout layer (Goodfellow et al., 2013): h_i = max_j (x W_{·ij} + b_ij), j over ``pieces``."""
 
@@ -124,11 +133,7 @@ class Generator(nn.Module):
 
     def set_output_bias(self, bias: torch.Tensor) -> None:
         """Set the sigmoid layer's bias (e.g. to :func:`marginal_logit` of the training set)."""
-        if not isinstance(bias, torch.Tensor) or not bias.is_floating_point() or bias.shape != (self.data_dim,):
-            found = f"shape {tuple(bias.shape)}, {bias.dtype}" if isinstance(bias, torch.Tensor) else type(bias).__name__
-            raise ValueError(f"Invalid output_bias: {found} (expected ({self.data_dim},) floats)")
-        if not torch.isfinite(bias).all():
-            raise ValueError("Invalid output_bias: non-finite values (expected finite logits)")
+        check_output_bias(bias, self.data_dim)
         with torch.no_grad():
             self.output.bias.copy_(bias)
 
