@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,18 @@ def _trainer(tmp_path: Path, progress: bool = False) -> Trainer:
     return Trainer(ctx, {"model": model}, {"opt": torch.optim.SGD(model.parameters(), lr=0.1)}, name="sig")
 
 
-def test_sigint_outside_the_loop_is_a_keyboard_interrupt(tmp_path: Path) -> None:
+@pytest.fixture
+def default_sigint() -> Iterator[None]:
+    """Python's own Ctrl-C handler for the test: a shell starts background jobs (``cmd &``) with
+    SIGINT ignored, and Python then never installs it."""
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, inherited)
+
+
+def test_sigint_outside_the_loop_is_a_keyboard_interrupt(tmp_path: Path, default_sigint: None) -> None:
     require_main_thread()
     previous = signal.getsignal(signal.SIGINT)
     trainer = _trainer(tmp_path)
