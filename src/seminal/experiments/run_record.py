@@ -54,6 +54,7 @@ class RunRecord:
             **extra,
         }
 
+
 def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"

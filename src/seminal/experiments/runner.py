@@ -206,4 +206,3 @@ def _write(record: RunRecord, config: Any, device: Any, dataset: str, data_dir: 
     atomic_write_json(out / "comparison.json", [dataclasses.asdict(row) for row in record.comparison])
     atomic_write_json(out / "run.json", record.summary())
     atomic_write_text(out / "report.md", render_run_markdown(record))
-

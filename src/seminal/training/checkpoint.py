@@ -215,4 +215,3 @@ def load_checkpoint(path: str | os.PathLike[str], map_location: str | torch.devi
         )
     check_fingerprint(path, obj)
     return obj
-
