@@ -101,11 +101,12 @@ def test_the_report_renders_from_run_folders(tmp_path: Path) -> None:
 
 def test_a_notes_run_shows_the_claims_own_verdicts() -> None:
     from seminal.experiments.runner import RunRecord
-    from seminal.report.html import _notes_table_html, headline
+    from seminal.report.html import headline
+    from seminal.report.run_card import notes_table_html
 
     claims = [{"claim": "c1", "paper": "p1", "measured": "m1", "verdict": "does not hold", "detail": "d1"},
               {"claim": "c2", "paper": "p2", "measured": "m2", "verdict": "holds", "detail": ""}]
     record = RunRecord("notes-adam", "adam", "t", "quick", 0, Path("."), status="ok", metrics={"notes_claims": claims})
     assert headline(record) == "2 claims of the study notes checked against the paper: 1 holds, 1 does not hold"
-    table = _notes_table_html(record)
+    table = notes_table_html(record)
     assert "v-disagrees'>does not hold<" in table and "v-agrees'>holds<" in table and "reduced run" not in table

@@ -9,9 +9,12 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["ProgressBar", "progress_enabled"]
+import torch
+
+__all__ = ["ProgressBar", "progress_enabled", "examples_in"]
 
 
 def progress_enabled(requested: bool, is_main: bool) -> bool:
@@ -20,6 +23,17 @@ def progress_enabled(requested: bool, is_main: bool) -> bool:
     if os.environ.get("SEMINAL_PROGRESS") == "1":
         return True
     return bool(getattr(sys.stderr, "isatty", lambda: False)())
+
+
+def examples_in(batch: Any) -> int:
+    """How many examples ``batch`` holds (the first tensor's leading size), for the bar's samples/s."""
+    if isinstance(batch, torch.Tensor):
+        return int(batch.shape[0]) if batch.dim() > 0 else 1
+    if isinstance(batch, (list, tuple)) and batch:
+        return examples_in(batch[0])
+    if isinstance(batch, Mapping) and batch:
+        return examples_in(next(iter(batch.values())))
+    return 0
 
 
 class ProgressBar:

@@ -44,16 +44,13 @@ stop) and :class:`~seminal.training.snapshot.CheckpointState` (what is saved and
 
 from __future__ import annotations
 
-import re
 import signal
 from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
 from torch import nn
-from torch.utils.data import Dataset
 
 from seminal.training.checkpoint import find_checkpoint, remove_stale_temporaries
 from seminal.training.errors import TrainingInterrupted
@@ -61,46 +58,17 @@ from seminal.training.flusher import MetricFlusher, epoch_value, step_value
 from seminal.training.loader import EpochLoader
 from seminal.training.metrics import MetricsLog
 from seminal.training.position import LoopPosition
-from seminal.training.progress import ProgressBar, progress_enabled
+from seminal.training.progress import ProgressBar, examples_in, progress_enabled
 from seminal.training.placement import Placement, env_flag
 from seminal.training.signals import StopSignals
 from seminal.training.snapshot import CheckpointState
+from seminal.training.trainer_checks import check_components, check_loop_name, check_positive_int
+from seminal.training.trainer_components import TrainerComponents
 
 __all__ = ["Trainer"]
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
-
-def _batch_size_of(batch: Any) -> int:
-    if isinstance(batch, torch.Tensor):
-        return int(batch.shape[0]) if batch.dim() > 0 else 1
-    if isinstance(batch, (list, tuple)) and batch:
-        return _batch_size_of(batch[0])
-    if isinstance(batch, Mapping) and batch:
-        return _batch_size_of(next(iter(batch.values())))
-    return 0
-
-
-def _check_components(modules: Any, optimizers: Any, schedulers: Mapping[str, Any]) -> None:
-    if not isinstance(modules, Mapping) or not modules:
-        raise TypeError("Invalid modules: expected a non-empty dict of name -> nn.Module")
-    for key, module in modules.items():
-        if not isinstance(module, nn.Module):
-            raise TypeError(f"Invalid modules[{key!r}]: expected an nn.Module, got {type(module).__name__}")
-    if not isinstance(optimizers, Mapping):
-        raise TypeError("Invalid optimizers: expected a dict of name -> torch.optim.Optimizer")
-    for kind, objects in (("optimizers", optimizers), ("schedulers", schedulers)):
-        for key, obj in objects.items():
-            if not hasattr(obj, "state_dict") or not hasattr(obj, "load_state_dict"):
-                raise TypeError(f"Invalid {kind}[{key!r}]: {type(obj).__name__} has no state_dict()")
-
-
-def _check_positive_int(name: str, value: Any, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"Invalid {name}: {value!r} (expected an int >= {minimum})")
-
-
-class Trainer:
+class Trainer(TrainerComponents):
     """Checkpointing, exact resume, DDP, metrics and signal handling for one training loop.
 
     Args:
@@ -140,11 +108,10 @@ class Trainer:
         flush_every: int | None = None,
         find_unused_parameters: bool = False,
     ) -> None:
-        if not isinstance(name, str) or not _NAME_RE.match(name):
-            raise ValueError(f"Invalid name: {name!r} (expected letters, digits, '_', '.' or '-')")
-        _check_positive_int("checkpoint_every", checkpoint_every, 0)
+        check_loop_name(name)
+        check_positive_int("checkpoint_every", checkpoint_every, 0)
         schedulers = dict(schedulers or {})
-        _check_components(modules, optimizers, schedulers)
+        check_components(modules, optimizers, schedulers)
 
         self.ctx = ctx
         self.name = name
@@ -154,7 +121,7 @@ class Trainer:
                                           find_unused_parameters=find_unused_parameters)
         if flush_every is None:
             flush_every = 10 if self.device.type == "cpu" else 25
-        _check_positive_int("flush_every", flush_every, 1)
+        check_positive_int("flush_every", flush_every, 1)
         self.optimizers: dict[str, Any] = dict(optimizers)
         self.schedulers: dict[str, Any] = schedulers
         self.position = LoopPosition()
@@ -190,12 +157,6 @@ class Trainer:
         self._signals.install()
 
     # ------------------------------------------------------------------ what the parts hold
-    world_size = property(lambda self: self.placement.world_size)
-    rank = property(lambda self: self.placement.rank)
-    is_main = property(lambda self: self.placement.is_main)
-    device = property(lambda self: self.placement.device)
-    amp_dtype = property(lambda self: self.placement.amp_dtype)
-    scaler = property(lambda self: self.placement.scaler)
     epoch = property(lambda self: self.position.epoch, doc="Epochs done (the next epoch to run).")
     batch = property(lambda self: self.position.batch, doc="Batches of the current epoch done.")
     step = property(lambda self: self.position.step, doc="Batches logged with log_step, in all.")
@@ -219,7 +180,7 @@ class Trainer:
 
     @flush_every.setter
     def flush_every(self, value: int) -> None:
-        _check_positive_int("flush_every", value, 1)
+        check_positive_int("flush_every", value, 1)
         self.flusher.flush_every = value
 
     @property
@@ -234,62 +195,10 @@ class Trainer:
     def _bar(self) -> ProgressBar | None:
         return self.flusher.bar
 
-    # ------------------------------------------------------------------ modules and data
-    def module(self, name: str) -> nn.Module:
-        """The module to train and call (DDP-wrapped under torchrun), already on the device."""
-        try:
-            return self.placement.modules[name]
-        except KeyError:
-            raise KeyError(f"Unknown module {name!r}; expected one of {sorted(self.placement.modules)}") from None
-
-    def unwrap(self, name: str) -> nn.Module:
-        """The plain module (never DDP-wrapped): use for evaluation, figures and saving."""
-        self.module(name)
-        return self.placement.raw_modules[name]
-
-    def optimizer(self, name: str) -> Any:
-        try:
-            return self.optimizers[name]
-        except KeyError:
-            raise KeyError(f"Unknown optimizer {name!r}; expected one of {sorted(self.optimizers)}") from None
-
-    def loader(
-        self,
-        dataset: Dataset,
-        batch_size: int = 128,
-        shuffle: bool = True,
-        drop_last: bool = False,
-        *,
-        shard: bool = True,
-        num_workers: int = 0,
-        collate_fn: Callable[[list[Any]], Any] | None = None,
-    ) -> EpochLoader:
-        """Batches of ``dataset`` in a deterministic order per ``(ctx.seed, epoch)``.
-
-        ``batch_size`` is the global batch (the paper's); under torchrun each rank gets
-        ``batch_size / world_size`` of every batch. ``shard=False`` gives every rank all batches
-        (e.g. evaluation computed identically on every rank).
-        """
-        stream = self._loader_count
-        self._loader_count += 1
-        return EpochLoader(
-            dataset,
-            batch_size=batch_size,
-            shuffle=shuffle,
-            drop_last=drop_last,
-            seed=int(self.ctx.seed),
-            stream=stream,
-            device=self.device,
-            rank=self.rank if shard else 0,
-            world_size=self.world_size if shard else 1,
-            num_workers=num_workers,
-            collate_fn=collate_fn,
-        )
-
     # ------------------------------------------------------------------ the loops
     def epochs(self, num_epochs: int) -> Iterator[int]:
         """Epoch indices from the current position (0, or the saved epoch on resume) to ``num_epochs``."""
-        _check_positive_int("num_epochs", num_epochs, 0)
+        check_positive_int("num_epochs", num_epochs, 0)
         self._in_loop = True
         try:
             for epoch in range(self.epoch, num_epochs):
@@ -321,7 +230,7 @@ class Trainer:
         try:
             for index, batch in enumerate(loader.iter_epoch(epoch, start), start=start):
                 self.position.hand_out(index)
-                bar.update(_batch_size_of(batch) * loader.world_size)
+                bar.update(examples_in(batch) * loader.world_size)
                 yield batch
                 if self.position.body_done(index):
                     self._finish_step()
@@ -435,32 +344,6 @@ class Trainer:
 
     def _save(self) -> None:
         self.snapshot.save(self.position, self.metrics_log, on_failure=self._abort)
-
-    # ------------------------------------------------------------------ mixed precision
-    def autocast(self) -> AbstractContextManager[None]:
-        """``torch.autocast`` when AMP is on for this device, else a no-op context."""
-        return self.placement.autocast()
-
-    def backward_step(self, loss: torch.Tensor, optimizers: str | list[str] = "opt", zero_grad: bool = True) -> None:
-        """``loss.backward()`` and ``step()`` of the named optimizer(s), through the scaler if any."""
-        names = [optimizers] if isinstance(optimizers, str) else list(optimizers)
-        opts = [self.optimizer(n) for n in names]
-        if self.scaler is not None:
-            self.scaler.scale(loss).backward()
-            for opt in opts:
-                self.scaler.step(opt)
-            self.scaler.update()
-        else:
-            loss.backward()
-            for opt in opts:
-                opt.step()
-        if zero_grad:
-            for opt in opts:
-                opt.zero_grad(set_to_none=True)
-
-    def reduce_mean(self, value: float | torch.Tensor) -> float:
-        """The mean of ``value`` over ranks (``value`` itself in a single process)."""
-        return self.placement.reduce_mean(value)
 
     # ------------------------------------------------------------------ shutdown
     def close(self) -> None:
