@@ -4,4 +4,6 @@ import sys
 
 from seminal.cli import main
 
-sys.exit(main())
+# Guarded: `seminal reproduce` starts worker processes with "spawn", which imports this module again.
+if __name__ == "__main__":
+    sys.exit(main())

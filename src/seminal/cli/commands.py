@@ -158,9 +158,10 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     from seminal.experiments.registry import all_experiments, experiments_for
     from seminal.experiments.run_dirs import run_folder_lock
     from seminal.experiments.runner import run_experiment
+    from seminal.experiments.workers import group_by_paper, resolve_jobs, run_in_workers
     from seminal.io import atomic_write_json
     from seminal.report import write_html_report
-    from seminal.training.distributed import is_main_process
+    from seminal.training.distributed import is_distributed, is_main_process
 
     _check_tensorboard(args)
     experiments = experiments_for(args.paper) if args.paper else all_experiments()
@@ -176,19 +177,29 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     if skipped:
         print(f"seminal: skipping {', '.join(skipped)} (no {args.preset!r} preset)", file=sys.stderr)
     print(f"seminal: reproducing {len(experiments)} experiment(s) ({args.preset}) into {out}", file=sys.stderr)
+    run_kwargs = dict(
+        preset=args.preset, seed=args.seed, device=args.device,
+        resume=args.resume is not None or args.resume_anyway, resume_anyway=args.resume_anyway,
+        resume_missing="fresh", data_dir=args.data_dir, dataset=args.dataset, progress=not args.no_progress,
+        amp=args.amp, tensorboard=True if args.tensorboard else None, raise_errors=False,
+        keep_checkpoints=args.keep_checkpoints,
+    )
+    groups = group_by_paper(experiments)
+    # Worker processes only on one machine without torchrun: under DDP every rank runs the same loop.
+    jobs = resolve_jobs(args.jobs, len(groups)) if not is_distributed() else 1
     records = []
     with run_folder_lock(out, enabled=is_main_process()):
-        for index, experiment in enumerate(experiments, 1):
-            print(f"[{index}/{len(experiments)}] {experiment.id}: {experiment.title}", file=sys.stderr)
-            record = run_experiment(
-                experiment, out_dir=out / experiment.id, preset=args.preset, seed=args.seed, device=args.device,
-                resume=args.resume is not None or args.resume_anyway, resume_anyway=args.resume_anyway,
-                resume_missing="fresh", data_dir=args.data_dir, dataset=args.dataset, progress=not args.no_progress,
-                amp=args.amp, tensorboard=True if args.tensorboard else None, raise_errors=False,
-                keep_checkpoints=args.keep_checkpoints,
-            )
-            print(f"    {record.status} in {record.duration_s:.1f} s" + (f": {record.error}" if record.error else ""), file=sys.stderr)
-            records.append(record)
+        if jobs > 1:
+            print(f"seminal: {jobs} worker processes, one paper each at a time (--jobs 1: one after another; "
+                  "progress bars are off in workers)", file=sys.stderr)
+            records = run_in_workers(groups, {**run_kwargs, "progress": False}, out, jobs)
+        else:
+            for index, experiment in enumerate(experiments, 1):
+                print(f"[{index}/{len(experiments)}] {experiment.id}: {experiment.title}", file=sys.stderr)
+                record = run_experiment(experiment, out_dir=out / experiment.id, **run_kwargs)
+                print(f"    {record.status} in {record.duration_s:.1f} s" + (f": {record.error}" if record.error else ""),
+                      file=sys.stderr)
+                records.append(record)
         if is_main_process():
             command = "seminal reproduce" + (f" {args.paper}" if args.paper else "") + (f" --preset {args.preset}" if args.preset != "full" else "")
             report = write_html_report(out / "report.html", records, title=f"seminal reproduction ({scope}, {args.preset})",

@@ -36,6 +36,17 @@ def seed_value(text: str) -> int:
     return value
 
 
+def _positive_int(text: str) -> int:
+    """``--jobs``: an integer >= 1."""
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {value}")
+    return value
+
+
 def _add_common_run_options(parser: argparse.ArgumentParser, presets: tuple[str, ...] | None) -> None:
     group = parser.add_argument_group("run options")
     preset = group.add_mutually_exclusive_group()
@@ -114,6 +125,9 @@ def build_parser(run_fields: object | None = None, parser_class: type[OneLinePar
     )
     repro.add_argument("paper", nargs="?", default=None, choices=("adam", "stn", "gan"), help="adam, stn or gan (default: all)")
     _add_common_run_options(repro, None)
+    repro.add_argument("--jobs", type=_positive_int, default=None, metavar="N",
+                       help="worker processes: different papers' experiments run side by side, one paper's in "
+                            "order (default: one per CPU core; 1 = one after another in this process)")
 
     sample = sub.add_parser("sample", help="write samples from a trained GAN generator",
                             description="Write a grid and individual images sampled from a trained generator.")
