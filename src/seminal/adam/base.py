@@ -249,7 +249,7 @@ class PaperOptimizer(CheckedStateMixin, StepInBackwardMixin, AveragingMixin, Sta
 
         hyper = self._hyper(group) | {"averaging": group["averaging"]}
         leftovers: list[ParamEntry] = []
-        for param, grad, state in entries:
+        for param, grad, state in self._run_native(group, entries, hyper):
             moments = self._moments(group, state)
             param_avg = state.get("param_avg") if group["averaging"] is not None else None
             tensors = [t for t in (*moments, param_avg) if t is not None]
@@ -259,6 +259,40 @@ class PaperOptimizer(CheckedStateMixin, StepInBackwardMixin, AveragingMixin, Sta
             if not done:
                 leftovers.append((param, grad, state))
         return leftovers
+
+    def _run_native(self, group: dict[str, Any], entries: list[ParamEntry], hyper: dict[str, Any]) -> list[ParamEntry]:
+        """The one-pass update of the compiled path as one native call per dtype (no per-tensor
+        dispatch, see :mod:`seminal.adam.native`); return the entries it did not take."""
+        from seminal.adam import native
+        from seminal.adam.layout import grad_in_layout_of
+
+        if not entries or not native.available():
+            return entries
+        batches: dict[torch.dtype, list[tuple[Tensor, Tensor, list[Tensor | None], Tensor | None, Tensor]]] = {}
+        vectors: dict[float, Tensor] = {}  # scalar vector per step t (usually one for the group)
+        leftovers: list[ParamEntry] = []
+        for param, grad, state in entries:
+            moments = self._moments(group, state)
+            param_avg = state.get("param_avg") if group["averaging"] is not None else None
+            grad = grad_in_layout_of(grad, param)
+            if not native.takes(param, grad, [t for t in (*moments, param_avg) if t is not None]):
+                leftovers.append((param, grad, state))
+                continue
+            step = float(state["step"])
+            if step not in vectors:
+                vectors[step] = self._scalar_vector(self._scalars(group, step), hyper)
+            batches.setdefault(param.dtype, []).append((param, grad, moments, param_avg, vectors[step]))
+        for batch in batches.values():
+            self._native_kernel(batch)
+        return leftovers
+
+    def _scalar_vector(self, scalars: kernels.StepScalars, hyper: dict[str, Any]) -> Tensor:
+        """The per-step scalar vector of the one-pass kernels (compiled and native)."""
+        raise NotImplementedError
+
+    def _native_kernel(self, batch: list[tuple[Tensor, Tensor, list[Tensor | None], Tensor | None, Tensor]]) -> None:
+        """Run :mod:`seminal.adam.native` on ``(param, grad, moments, param_avg, scalar_vector)`` tuples."""
+        raise NotImplementedError
 
     def _run_traced(self, group: dict[str, Any], entries: list[ParamEntry], grad_scale: Tensor | None) -> None:
         """Inside a torch.compile trace: plain ops, t read as a tensor (no graph break)."""
