@@ -10,7 +10,17 @@ from seminal.stn.fused import fused_projective_available, projective_warp, takes
 from seminal.stn.grids import projective_grid
 from seminal.stn.sampling import reference_sample, sample_grid
 
-needs_native = pytest.mark.skipif(not fused_projective_available(), reason="no C++ compiler: the native kernel is not built")
+
+
+@pytest.fixture
+def native_kernel() -> None:
+    """Skip without a C++ compiler. A fixture, not a skipif mark: building at import time would
+    use the user's cache instead of the test session's private one (tests/conftest.py)."""
+    if not fused_projective_available():
+        pytest.skip("no C++ compiler: the native kernel is not built")
+
+
+needs_native = pytest.mark.usefixtures("native_kernel")
 
 
 def random_homography(n: int, scale: float, dtype: torch.dtype, seed: int = 0) -> torch.Tensor:
