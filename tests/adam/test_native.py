@@ -77,4 +77,7 @@ def test_refuses_what_it_cannot_update_exactly():
     assert not native.takes(p32, torch.zeros(10), [torch.zeros(10, dtype=torch.float64)])
     assert not native.takes(torch.zeros(4, 6).t(), torch.zeros(6, 4), [])  # gradient in another layout
     with pytest.raises(ValueError, match=r"Invalid params: dtypes"):
-        native.adamax_onepass_([torch.zeros(3), torch.zeros(3, dtype=torch.float64)], [None, None], [None, None], [None, None], None, [])
+        native.adamax_onepass_([torch.zeros(3), torch.zeros(3, dtype=torch.float64)], [None, None], [None, None], [None, None], None, [], [0, 0])
+    p = torch.zeros(3)
+    with pytest.raises(ValueError, match=r"Invalid vector_index: expected 1 indices into 1 scalar vectors"):
+        native.adamax_onepass_([p], [p], [p], [p], None, [torch.zeros(8, dtype=torch.float64)], [1])

@@ -160,13 +160,11 @@ class Adam(PaperOptimizer):
     def _scalar_vector(self, scalars, hyper):  # type: ignore[no-untyped-def]
         return compiled.adam_scalar_vector(scalars, **hyper)
 
-    def _native_kernel(self, batch):  # type: ignore[no-untyped-def]
-        params, grads, moments, param_avgs, vectors = zip(*batch)
-        max_sqs = None if moments[0][2] is None else [m[2] for m in moments]
+    def _native_kernel(self, params, grads, state_columns, scalar_vectors, index):  # type: ignore[no-untyped-def]
+        exp_avgs, exp_avg_sqs, max_exp_avg_sqs, *param_avgs = state_columns
         native.adam_onepass_(
-            params, grads, [m[0] for m in moments], [m[1] for m in moments], max_sqs,
-            None if param_avgs[0] is None else param_avgs, vectors,
-        )  # fmt: skip
+            params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, param_avgs[0] if param_avgs else None, scalar_vectors, index
+        )
 
     def _traced_kernel(self, param, grad, moments, param_avg, scalars, hyper):  # type: ignore[no-untyped-def]
         compiled.adam_traced_(param, grad, *moments, param_avg, scalars, **hyper)

@@ -114,11 +114,9 @@ class AdaMax(PaperOptimizer):
     def _scalar_vector(self, scalars, hyper):  # type: ignore[no-untyped-def]
         return compiled.adamax_scalar_vector(scalars, **hyper)
 
-    def _native_kernel(self, batch):  # type: ignore[no-untyped-def]
-        params, grads, moments, param_avgs, vectors = zip(*batch)
-        native.adamax_onepass_(
-            params, grads, [m[0] for m in moments], [m[1] for m in moments], None if param_avgs[0] is None else param_avgs, vectors
-        )
+    def _native_kernel(self, params, grads, state_columns, scalar_vectors, index):  # type: ignore[no-untyped-def]
+        exp_avgs, exp_infs, *param_avgs = state_columns
+        native.adamax_onepass_(params, grads, exp_avgs, exp_infs, param_avgs[0] if param_avgs else None, scalar_vectors, index)
 
     def _traced_kernel(self, param, grad, moments, param_avg, scalars, hyper):  # type: ignore[no-untyped-def]
         compiled.adamax_traced_(param, grad, *moments, param_avg, scalars, **hyper)

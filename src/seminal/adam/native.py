@@ -49,10 +49,10 @@ def _library_functions() -> dict[str, Any] | None:
         table = {}
         for suffix in _SUFFIX.values():
             adam = getattr(library, f"adam_onepass_{suffix}")
-            adam.argtypes = [i64, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, i64, i64]
+            adam.argtypes = [i64, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, i64, i64]
             adam.restype = None
             adamax = getattr(library, f"adamax_onepass_{suffix}")
-            adamax.argtypes = [i64, ptr, ptr, ptr, ptr, ptr, ptr, ptr, i64, i64]
+            adamax.argtypes = [i64, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, i64, i64]
             adamax.restype = None
             table[f"adam_{suffix}"], table[f"adamax_{suffix}"] = adam, adamax
         _functions = table
@@ -96,16 +96,24 @@ def _split(total: int, call: Callable[[int, int], None]) -> None:
         future.result()
 
 
-def _common(params: Sequence[Tensor], scalar_vectors: Sequence[Tensor]) -> tuple[Any, int, Any, Tensor]:
+def _common(params: Sequence[Tensor], scalar_vectors: Sequence[Tensor], vector_index: Sequence[int]) -> tuple[Any, int, list[Any]]:
+    """The kernel table, the total element count, and the shared ctypes arguments (sizes, scalars)."""
     functions = _library_functions()
     if functions is None:
         raise RuntimeError("the native one-pass kernels are not available (check seminal.adam.native.available())")
     dtypes = {p.dtype for p in params}
     if len(dtypes) != 1:
         raise ValueError(f"Invalid params: dtypes {sorted(map(str, dtypes))} (expected one dtype per call)")
-    numel = (ctypes.c_int64 * len(params))(*(p.numel() for p in params))
-    scalars = torch.cat([s.to(torch.float64).reshape(-1) for s in scalar_vectors]).contiguous()
-    return functions, sum(p.numel() for p in params), numel, scalars
+    if len(vector_index) != len(params) or not all(0 <= i < len(scalar_vectors) for i in vector_index):
+        raise ValueError(f"Invalid vector_index: expected {len(params)} indices into {len(scalar_vectors)} scalar vectors")
+    numels = [p.numel() for p in params]
+    scalars = torch.cat([v.to(torch.float64).reshape(-1) for v in scalar_vectors]).contiguous()
+    shared = [
+        (ctypes.c_int64 * len(params))(*numels),
+        scalars,  # kept alive by this list while the kernel runs
+        (ctypes.c_int64 * len(params))(*vector_index),
+    ]
+    return functions, sum(numels), shared
 
 
 def adam_onepass_(
@@ -116,16 +124,18 @@ def adam_onepass_(
     max_exp_avg_sqs: Sequence[Tensor] | None,
     param_avgs: Sequence[Tensor] | None,
     scalar_vectors: Sequence[Tensor],
+    vector_index: Sequence[int],
 ) -> None:
-    """One Adam step (+ AMSGrad, + averaging) on every tensor, in place; ``scalar_vectors[k]`` is
-    :func:`seminal.adam.compiled.adam_scalar_vector` for tensor k's step. All tensors :func:`takes`."""
+    """One Adam step (+ AMSGrad, + averaging) on every tensor, in place. Tensor k uses
+    ``scalar_vectors[vector_index[k]]``, :func:`seminal.adam.compiled.adam_scalar_vector` for its
+    step t (one vector per distinct t). All tensors :func:`takes`."""
     if not params:
         return
-    functions, total, numel, scalars = _common(params, scalar_vectors)
+    functions, total, (numel, scalars, index) = _common(params, scalar_vectors, vector_index)
     kernel = functions[f"adam_{_SUFFIX[params[0].dtype]}"]
     arrays = [_pointers(t) for t in (params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs or [None], param_avgs or [None])]
     pointer = ctypes.c_void_p(scalars.data_ptr())
-    _split(total, lambda lo, hi: kernel(len(params), *arrays, numel, pointer, lo, hi))
+    _split(total, lambda lo, hi: kernel(len(params), *arrays, numel, pointer, index, lo, hi))
 
 
 def adamax_onepass_(
@@ -135,13 +145,15 @@ def adamax_onepass_(
     exp_infs: Sequence[Tensor],
     param_avgs: Sequence[Tensor] | None,
     scalar_vectors: Sequence[Tensor],
+    vector_index: Sequence[int],
 ) -> None:
-    """One AdaMax step (+ averaging) on every tensor, in place; ``scalar_vectors[k]`` is
-    :func:`seminal.adam.compiled.adamax_scalar_vector` for tensor k's step. All tensors :func:`takes`."""
+    """One AdaMax step (+ averaging) on every tensor, in place. Tensor k uses
+    ``scalar_vectors[vector_index[k]]``, :func:`seminal.adam.compiled.adamax_scalar_vector` for
+    its step t. All tensors :func:`takes`."""
     if not params:
         return
-    functions, total, numel, scalars = _common(params, scalar_vectors)
+    functions, total, (numel, scalars, index) = _common(params, scalar_vectors, vector_index)
     kernel = functions[f"adamax_{_SUFFIX[params[0].dtype]}"]
     arrays = [_pointers(t) for t in (params, grads, exp_avgs, exp_infs, param_avgs or [None])]
     pointer = ctypes.c_void_p(scalars.data_ptr())
-    _split(total, lambda lo, hi: kernel(len(params), *arrays, numel, pointer, lo, hi))
+    _split(total, lambda lo, hi: kernel(len(params), *arrays, numel, pointer, index, lo, hi))

@@ -84,9 +84,9 @@ void over_range(int64_t count, const int64_t* numel, int64_t begin, int64_t end,
 
 template <typename T>
 void adam(int64_t count, T* const* p, const T* const* g, T* const* m, T* const* v, T* const* vmax, T* const* avg,
-          const int64_t* numel, const double* s, int64_t begin, int64_t end) {
+          const int64_t* numel, const double* s, const int64_t* s_index, int64_t begin, int64_t end) {
   over_range(count, numel, begin, end, [&](int64_t k, int64_t lo, int64_t n) {
-    const double* sk = s + A_COUNT * k;
+    const double* sk = s + A_COUNT * s_index[k];
     T* vm = vmax ? vmax[k] + lo : nullptr;
     T* av = avg ? avg[k] + lo : nullptr;
     if (vmax && avg)
@@ -102,9 +102,9 @@ void adam(int64_t count, T* const* p, const T* const* g, T* const* m, T* const* 
 
 template <typename T>
 void adamax(int64_t count, T* const* p, const T* const* g, T* const* m, T* const* u, T* const* avg,
-            const int64_t* numel, const double* s, int64_t begin, int64_t end) {
+            const int64_t* numel, const double* s, const int64_t* s_index, int64_t begin, int64_t end) {
   over_range(count, numel, begin, end, [&](int64_t k, int64_t lo, int64_t n) {
-    const double* sk = s + X_COUNT * k;
+    const double* sk = s + X_COUNT * s_index[k];
     if (avg)
       adamax_range<T, true>(p[k] + lo, g[k] + lo, m[k] + lo, u[k] + lo, avg[k] + lo, n, sk);
     else
@@ -116,28 +116,30 @@ void adamax(int64_t count, T* const* p, const T* const* g, T* const* m, T* const
 
 extern "C" {
 
-// vmax and avg may be null (the option is off); s holds A_COUNT (Adam) or X_COUNT (AdaMax)
-// doubles per tensor.
+// vmax and avg may be null (the option is off). s holds scalar vectors of A_COUNT (Adam) or
+// X_COUNT (AdaMax) doubles, one per distinct step t; tensor k uses vector s_index[k].
 void adam_onepass_f32(int64_t count, float* const* p, const float* const* g, float* const* m, float* const* v,
-                      float* const* vmax, float* const* avg, const int64_t* numel, const double* s, int64_t begin,
-                      int64_t end) {
-  adam<float>(count, p, g, m, v, vmax, avg, numel, s, begin, end);
+                      float* const* vmax, float* const* avg, const int64_t* numel, const double* s, const int64_t* s_index,
+                      int64_t begin, int64_t end) {
+  adam<float>(count, p, g, m, v, vmax, avg, numel, s, s_index, begin, end);
 }
 
 void adam_onepass_f64(int64_t count, double* const* p, const double* const* g, double* const* m, double* const* v,
-                      double* const* vmax, double* const* avg, const int64_t* numel, const double* s, int64_t begin,
-                      int64_t end) {
-  adam<double>(count, p, g, m, v, vmax, avg, numel, s, begin, end);
+                      double* const* vmax, double* const* avg, const int64_t* numel, const double* s, const int64_t* s_index,
+                      int64_t begin, int64_t end) {
+  adam<double>(count, p, g, m, v, vmax, avg, numel, s, s_index, begin, end);
 }
 
 void adamax_onepass_f32(int64_t count, float* const* p, const float* const* g, float* const* m, float* const* u,
-                        float* const* avg, const int64_t* numel, const double* s, int64_t begin, int64_t end) {
-  adamax<float>(count, p, g, m, u, avg, numel, s, begin, end);
+                        float* const* avg, const int64_t* numel, const double* s, const int64_t* s_index, int64_t begin,
+                        int64_t end) {
+  adamax<float>(count, p, g, m, u, avg, numel, s, s_index, begin, end);
 }
 
 void adamax_onepass_f64(int64_t count, double* const* p, const double* const* g, double* const* m, double* const* u,
-                        double* const* avg, const int64_t* numel, const double* s, int64_t begin, int64_t end) {
-  adamax<double>(count, p, g, m, u, avg, numel, s, begin, end);
+                        double* const* avg, const int64_t* numel, const double* s, const int64_t* s_index, int64_t begin,
+                        int64_t end) {
+  adamax<double>(count, p, g, m, u, avg, numel, s, s_index, begin, end);
 }
 
 }  // extern "C"
