@@ -47,3 +47,23 @@ def test_disabled_by_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv(native.DISABLE_ENV, "1")
     assert native.load(write_source(tmp_path, "off")) is None
     assert not (tmp_path / "cache").exists()
+
+
+@pytest.mark.parametrize(("total", "parts"), [(10, 3), (2, 5), (0, 4), (7, 1)])
+def test_run_split_covers_the_range_once(total: int, parts: int) -> None:
+    pieces: list[tuple[int, int]] = []
+    native.run_split(total, parts, lambda lo, hi: pieces.append((lo, hi)))
+    pieces.sort()
+    assert pieces[0][0] == 0 and pieces[-1][1] == total
+    assert all(a[1] == b[0] for a, b in zip(pieces, pieces[1:]))
+    assert len(pieces) == max(1, min(parts, total))
+
+
+def test_a_forked_child_gets_a_fresh_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    native.run_split(8, 2, lambda lo, hi: None)  # the pool exists now
+    assert native._pool is not None
+    native._forget_pool()  # what os.register_at_fork runs in a child
+    assert native._pool is None
+    pieces: list[tuple[int, int]] = []
+    native.run_split(8, 2, lambda lo, hi: pieces.append((lo, hi)))
+    assert sorted(pieces) == [(0, 4), (4, 8)]

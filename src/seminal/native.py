@@ -27,10 +27,12 @@ import shutil
 import subprocess
 import tempfile
 import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 import warnings
 from pathlib import Path
 
-__all__ = ["load", "available", "cache_dir", "DISABLE_ENV"]
+__all__ = ["load", "available", "cache_dir", "run_split", "DISABLE_ENV"]
 
 #: Set to ``1`` to never build or load native kernels (the pure-torch paths are used).
 DISABLE_ENV = "SEMINAL_NO_NATIVE"
@@ -47,6 +49,34 @@ _FLAG_SETS: tuple[tuple[str, ...], ...] = (
 )
 _loaded: dict[str, ctypes.CDLL | None] = {}
 _lock = threading.Lock()
+_pool: ThreadPoolExecutor | None = None
+
+
+def _forget_pool() -> None:
+    # A forked child inherits the executor but not its threads: it would wait forever.
+    global _pool
+    _pool = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
+def run_split(total: int, parts: int, call: Callable[[int, int], None]) -> None:
+    """``call(begin, end)`` over ``[0, total)`` cut into ``parts`` equal pieces, run on a shared
+    thread pool (a native call through ctypes releases the GIL, so the pieces run in parallel)."""
+    parts = max(1, min(parts, total))
+    if parts == 1:
+        call(0, total)
+        return
+    global _pool
+    with _lock:
+        if _pool is None or _pool._max_workers < parts:
+            _pool = ThreadPoolExecutor(max_workers=parts, thread_name_prefix="seminal-native")
+        pool = _pool
+    bounds = [total * k // parts for k in range(parts + 1)]
+    for future in [pool.submit(call, lo, hi) for lo, hi in zip(bounds, bounds[1:])]:
+        future.result()
 
 
 def cache_dir() -> Path:

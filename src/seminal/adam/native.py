@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import ctypes
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +35,6 @@ _SUFFIX = {torch.float32: "f32", torch.float64: "f64"}
 #: Smallest share of a group's elements worth a thread of its own.
 _MIN_ELEMENTS_PER_THREAD = 1 << 16
 _functions: dict[str, Any] | None = None
-_pool: ThreadPoolExecutor | None = None
 
 
 def _library_functions() -> dict[str, Any] | None:
@@ -84,16 +82,7 @@ def _pointers(tensors: Sequence[Tensor | None]) -> ctypes.Array[ctypes.c_void_p]
 
 def _split(total: int, call: Callable[[int, int], None]) -> None:
     """``call(begin, end)`` over ``[0, total)`` in equal parts, one per thread (ctypes drops the GIL)."""
-    threads = min(torch.get_num_threads(), total // _MIN_ELEMENTS_PER_THREAD)
-    if threads <= 1:
-        call(0, total)
-        return
-    global _pool
-    if _pool is None or _pool._max_workers < threads:
-        _pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="seminal-adam")
-    bounds = [total * k // threads for k in range(threads + 1)]
-    for future in [_pool.submit(call, lo, hi) for lo, hi in zip(bounds, bounds[1:])]:
-        future.result()
+    native.run_split(total, min(torch.get_num_threads(), total // _MIN_ELEMENTS_PER_THREAD), call)
 
 
 def _common(params: Sequence[Tensor], scalar_vectors: Sequence[Tensor], vector_index: Sequence[int]) -> tuple[Any, int, list[Any]]:

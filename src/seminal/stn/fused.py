@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import ctypes
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +37,6 @@ __all__ = ["projective_warp", "fused_projective_available", "takes_fused_path"]
 _SOURCE = Path(__file__).with_name("projective_warp.cpp")
 _SUFFIX = {torch.float32: "f32", torch.float64: "f64"}
 _functions: dict[str, Any] | None = None
-_pool: ThreadPoolExecutor | None = None
 #: Smallest share of the batch worth a thread of its own.
 _MIN_IMAGES_PER_THREAD = 4
 
@@ -79,16 +77,7 @@ def _pointer(tensor: torch.Tensor | None, start: int) -> ctypes.c_void_p | None:
 def _over_images(n: int, call: Callable[[int, int], None]) -> None:
     """``call(start, count)`` over the batch, split across torch's thread count (ctypes drops the GIL)."""
     threads = min(torch.get_num_threads(), n // _MIN_IMAGES_PER_THREAD)
-    if threads <= 1:
-        call(0, n)
-        return
-    global _pool
-    if _pool is None or _pool._max_workers < threads:
-        _pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="seminal-warp")
-    bounds = [n * k // threads for k in range(threads + 1)]
-    futures = [_pool.submit(call, lo, hi - lo) for lo, hi in zip(bounds, bounds[1:])]
-    for future in futures:
-        future.result()
+    native.run_split(n, threads, lambda lo, hi: call(lo, hi - lo))
 
 
 class _FusedProjectiveWarp(torch.autograd.Function):
