@@ -96,6 +96,6 @@ def select_one_pass_kernel(impl: str, monkeypatch: pytest.MonkeyPatch, module: o
         monkeypatch.setattr(native, "available", lambda: False)
     else:
         if not native.available():
-            pytest.skip("no C++ compiler: the native one-pass kernel is not built")
+            pytest.skip("native one-pass kernel not built (no C++ compiler, or SEMINAL_NO_NATIVE=1)")
         monkeypatch.setattr(compiled, "_run", no_fallback)
     return "compiled"

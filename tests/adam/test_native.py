@@ -15,7 +15,7 @@ from .helpers import gradient_sequence
 def _native_kernel() -> None:
     # Checked when a test runs, not at import: the build then goes to the session's private cache.
     if not native.available():
-        pytest.skip("no C++ compiler: the native one-pass kernel is not built")
+        pytest.skip("native one-pass kernel not built (no C++ compiler, or SEMINAL_NO_NATIVE=1)")
 
 
 def run(make, params, grads_per_step):

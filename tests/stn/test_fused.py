@@ -17,7 +17,7 @@ def native_kernel() -> None:
     """Skip without a C++ compiler. A fixture, not a skipif mark: building at import time would
     use the user's cache instead of the test session's private one (tests/conftest.py)."""
     if not fused_projective_available():
-        pytest.skip("no C++ compiler: the native kernel is not built")
+        pytest.skip("native kernel not built (no C++ compiler, or SEMINAL_NO_NATIVE=1)")
 
 
 needs_native = pytest.mark.usefixtures("native_kernel")
