@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import torch
 from torch import Tensor
 
@@ -73,3 +74,28 @@ def run_optimizer(opt: torch.optim.Optimizer, param: torch.nn.Parameter, grads: 
         opt.step()
         out.append(param.detach().clone())
     return out
+
+
+def select_one_pass_kernel(impl: str, monkeypatch: pytest.MonkeyPatch, module: object, loop_name: str) -> str:
+    """Test label -> the ``impl`` to construct, pinning which one-pass kernel runs.
+
+    ``"compiled"``: the torch.compile kernel (the native one switched off); ``"native"``: the
+    native multi-tensor kernel (skipped without a C++ compiler), with torch.compile forbidden.
+    Both forbid the fall back to the loop kernel ``module.kernels.<loop_name>``.
+    """
+    from seminal.adam import compiled, native
+
+    if impl not in ("compiled", "native"):
+        return impl
+
+    def no_fallback(*args, **kwargs):
+        raise AssertionError(f"{impl} path fell back to another kernel")
+
+    monkeypatch.setattr(module.kernels, loop_name, no_fallback)  # type: ignore[attr-defined]
+    if impl == "compiled":
+        monkeypatch.setattr(native, "available", lambda: False)
+    else:
+        if not native.available():
+            pytest.skip("native one-pass kernel not built (no C++ compiler, or SEMINAL_NO_NATIVE=1)")
+        monkeypatch.setattr(compiled, "_run", no_fallback)
+    return "compiled"

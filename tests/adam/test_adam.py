@@ -10,7 +10,7 @@ import torch
 from seminal.adam import Adam, adam_spike_step_ratio
 from seminal.adam.reference import adam_reference_step
 
-from .helpers import SHAPE, adam_oracle_trajectory, averaged_oracle, gradient_sequence, run_optimizer
+from .helpers import SHAPE, adam_oracle_trajectory, averaged_oracle, gradient_sequence, run_optimizer, select_one_pass_kernel
 
 # Option sets covering every variant; each must match the oracle in every implementation.
 CASES = {
@@ -37,11 +37,14 @@ def _oracle_hyper(options: dict) -> dict:
     return hyper
 
 
-@pytest.mark.parametrize("impl", ["fused", "loop", "reference"])
+@pytest.mark.parametrize("impl", ["fused", "loop", "reference", "native"])
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_float64_trajectory_matches_oracle(case, impl):
+def test_float64_trajectory_matches_oracle(case, impl, monkeypatch):
     # In float64 every path must reproduce Algorithm 1 to ~1e-12: a formula error (ε placement,
     # bias correction, β1 schedule, decay order) would show at 1e-3 or worse with these gradients.
+    from seminal.adam import adam as adam_module
+
+    impl = select_one_pass_kernel(impl, monkeypatch, adam_module, "adam_loop_")
     options = CASES[case]
     theta0 = torch.randn(16, 20, generator=torch.Generator().manual_seed(7), dtype=torch.float64)
     grads = gradient_sequence(25, shape=(16, 20), dtype=torch.float64)
@@ -78,18 +81,16 @@ def _one_step_oracle(param, grad, state, options):
     [(case, impl) for impl in ("fused", "loop") for case in ("defaults", "efficient_eps", "adamw", "mixed", "averaging")]
     # One compiled variant by default (each new variant costs a torch.compile); the rest are slow.
     + [("averaging", "compiled")]
-    + [pytest.param(case, "compiled", marks=pytest.mark.slow) for case in ("defaults", "efficient_eps", "adamw", "mixed")],
+    + [pytest.param(case, "compiled", marks=pytest.mark.slow) for case in ("defaults", "efficient_eps", "adamw", "mixed")]
+    # The native multi-tensor kernel compiles nothing per variant: every case by default.
+    + [(case, "native") for case in sorted(CASES)],
 )
 def test_float32_step_matches_oracle_within_rounding(case, impl, monkeypatch):
     # Each fp32 step equals the float64 oracle applied to the same fp32 state, to within a few
     # roundings of θ and of the step (the paths differ from each other only in op order).
-    if impl == "compiled":
-        from seminal.adam import adam as adam_module
+    from seminal.adam import adam as adam_module
 
-        def no_fallback(*args, **kwargs):
-            raise AssertionError("compiled path fell back to the loop kernel")
-
-        monkeypatch.setattr(adam_module.kernels, "adam_loop_", no_fallback)
+    impl = select_one_pass_kernel(impl, monkeypatch, adam_module, "adam_loop_")
     options = CASES[case]
     lr = options.get("lr", 1e-3)
     param = torch.nn.Parameter(torch.randn(SHAPE, generator=torch.Generator().manual_seed(8)))

@@ -8,7 +8,7 @@ import torch
 from seminal.adam import AdaMax, adamax_worst_step_ratio
 from seminal.adam.reference import adamax_reference_step
 
-from .helpers import SHAPE, adamax_oracle_trajectory, averaged_oracle, gradient_sequence, run_optimizer
+from .helpers import SHAPE, adamax_oracle_trajectory, averaged_oracle, gradient_sequence, run_optimizer, select_one_pass_kernel
 
 CASES = {
     "paper": {},
@@ -29,9 +29,12 @@ def _oracle_hyper(options: dict) -> dict:
     return hyper
 
 
-@pytest.mark.parametrize("impl", ["loop", "reference"])
+@pytest.mark.parametrize("impl", ["loop", "reference", "native"])
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_float64_trajectory_matches_oracle(case, impl):
+def test_float64_trajectory_matches_oracle(case, impl, monkeypatch):
+    from seminal.adam import adamax as adamax_module
+
+    impl = select_one_pass_kernel(impl, monkeypatch, adamax_module, "adamax_loop_")
     options = CASES[case]
     theta0 = torch.randn(16, 20, generator=torch.Generator().manual_seed(11), dtype=torch.float64)
     grads = gradient_sequence(25, shape=(16, 20), dtype=torch.float64)
@@ -50,16 +53,13 @@ def test_float64_trajectory_matches_oracle(case, impl):
     ("case", "impl"),
     [(case, "loop") for case in sorted(CASES)]
     + [("paper", "compiled"), ("averaging", "compiled")]
-    + [pytest.param(case, "compiled", marks=pytest.mark.slow) for case in ("paper_eps", "inside_max", "l2_maximize", "beta1_decay")],
+    + [pytest.param(case, "compiled", marks=pytest.mark.slow) for case in ("paper_eps", "inside_max", "l2_maximize", "beta1_decay")]
+    + [(case, "native") for case in sorted(CASES)],
 )
 def test_float32_step_matches_oracle_within_rounding(case, impl, monkeypatch):
-    if impl == "compiled":
-        from seminal.adam import adamax as adamax_module
+    from seminal.adam import adamax as adamax_module
 
-        def no_fallback(*args, **kwargs):
-            raise AssertionError("compiled path fell back to the loop kernel")
-
-        monkeypatch.setattr(adamax_module.kernels, "adamax_loop_", no_fallback)
+    impl = select_one_pass_kernel(impl, monkeypatch, adamax_module, "adamax_loop_")
     options = CASES[case]
     param = torch.nn.Parameter(torch.randn(SHAPE, generator=torch.Generator().manual_seed(12)))
     opt = AdaMax([param], impl=impl, **options)

@@ -11,6 +11,7 @@ import torch
 
 from seminal.adam import AdaMax, Adam, inverse_sqrt_schedule
 from seminal.adam import compiled as compiled_module
+from seminal.adam import native as native_module
 
 from .helpers import gradient_sequence, run_optimizer
 
@@ -259,6 +260,7 @@ def test_compiled_path_falls_back_to_loop_when_compilation_fails(monkeypatch):
     def broken_compile(*args, **kwargs):
         raise RuntimeError("no C++ compiler")
 
+    monkeypatch.setattr(native_module, "available", lambda: False)  # no compiler: no native kernel either
     monkeypatch.setattr(compiled_module, "_compiled", {})
     monkeypatch.setattr(compiled_module, "_failure", None)
     monkeypatch.setattr(torch, "compile", broken_compile)

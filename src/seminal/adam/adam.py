@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 import torch
 from torch import Tensor
 
-from seminal.adam import compiled, kernels
+from seminal.adam import compiled, kernels, native
 from seminal.adam.base import ParamEntry, PaperOptimizer, _increment
 from seminal.adam.layout import grad_in_layout_of, kernel_takes
 from seminal.adam.reference import adam_reference_step
@@ -56,13 +56,16 @@ class Adam(PaperOptimizer):
     parameters and gradients; tests hold each to the float64 oracle within the dtype's rounding):
 
     * ``"auto"`` (default): ``"fused"`` where torch's fused kernel runs (float16/bfloat16/float32/
-      float64 on CPU or CUDA), else ``"loop"``.
+      float64 on CPU or CUDA), else ``"loop"``; with ``averaging`` on CPU, ``"compiled"`` where its
+      native kernel is built (θ̄ in the same pass).
     * ``"fused"``: torch's fused Adam kernel through the public ``torch.optim.adam.adam(fused=True)``,
       one pass over memory; averaging adds one θ̄ pass. Parameters whose layout the kernel cannot
       walk (a strided view, state in another layout) go to ``"loop"``; a gradient in another layout
       than its parameter (transposed, expanded, channels_last vs contiguous) is copied first.
-    * ``"compiled"``: a one-pass torch.compile (inductor) kernel, including AMSGrad and averaging
-      (CPU; compiled on first use; falls back to "loop" if compilation fails).
+    * ``"compiled"``: a one-pass kernel including AMSGrad and averaging (CPU): one native
+      multi-tensor call per group (:mod:`seminal.adam.native`, built on first use where a C++
+      compiler exists), else a torch.compile (inductor) kernel per tensor; falls back to "loop"
+      if neither can be built.
     * ``"loop"``: per-tensor torch ops in torch.optim.Adam's order (bit-identical to
       ``torch.optim.Adam(foreach=False)`` with the same settings), any device.
     * ``"reference"``: the float64 paper-literal oracle; keeps m, v in float64, θ rounds to its dtype.
@@ -154,6 +157,15 @@ class Adam(PaperOptimizer):
     def _compiled_kernel(self, param, grad, moments, param_avg, scalars, hyper):  # type: ignore[no-untyped-def]
         return compiled.adam_compiled_(param, grad, *moments, param_avg, scalars, **hyper)
 
+    def _scalar_vector(self, scalars, hyper):  # type: ignore[no-untyped-def]
+        return compiled.adam_scalar_vector(scalars, **hyper)
+
+    def _native_kernel(self, params, grads, state_columns, scalar_vectors, index):  # type: ignore[no-untyped-def]
+        exp_avgs, exp_avg_sqs, max_exp_avg_sqs, *param_avgs = state_columns
+        native.adam_onepass_(
+            params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, param_avgs[0] if param_avgs else None, scalar_vectors, index
+        )
+
     def _traced_kernel(self, param, grad, moments, param_avg, scalars, hyper):  # type: ignore[no-untyped-def]
         compiled.adam_traced_(param, grad, *moments, param_avg, scalars, **hyper)
 
@@ -161,7 +173,12 @@ class Adam(PaperOptimizer):
         return adam_reference_step(param, grad, *moments, step, **hyper)
 
     def _auto_impl(self, group: dict[str, Any], entries: list[ParamEntry]) -> str:
-        return "fused"  # what the fused kernel cannot take goes to the loop path
+        # With averaging, torch's fused kernel needs a second pass for θ̄; the native one-pass
+        # kernel (seminal.adam.native) does it in the same pass. What a path cannot take goes on
+        # to the loop path.
+        if group["averaging"] is not None and all(e[0].device.type == "cpu" for e in entries) and native.available():
+            return "compiled"
+        return "fused"
 
     def _check_impl(self, group: dict[str, Any], param: Tensor, where: str) -> None:
         if group["impl"] == "fused" and not kernels.fused_adam_supported(param.device, param.dtype):

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from torch import Tensor
 
-from seminal.adam import compiled, kernels
+from seminal.adam import compiled, kernels, native
 from seminal.adam.base import ParamEntry, PaperOptimizer
 from seminal.adam.reference import adamax_reference_step
 from seminal.adam.validation import resolve_impl
@@ -44,9 +44,11 @@ class AdaMax(PaperOptimizer):
 
     Other options: ``weight_decay`` (L2, g <- g + w·θ), ``maximize``, ``averaging`` (§7.2, see
     :class:`~seminal.adam.Adam`), ``bias_correction=False`` (drops 1/(1-β1^t)). ``impl``:
-    ``"auto"`` (``"compiled"`` on CPU for groups of ≥ 2^20 elements when compilation works, else
-    ``"loop"``), ``"compiled"`` (one-pass inductor kernel; parameters it cannot take exactly, such
-    as strided views, and failed compilation fall back to ``"loop"``), ``"loop"`` (torch ops,
+    ``"auto"`` (``"compiled"`` on CPU where the native kernel is built, or for groups of ≥ 2^20
+    elements when torch.compile works; else ``"loop"``), ``"compiled"`` (the one-pass update: one
+    native multi-tensor call per group, :mod:`seminal.adam.native`, where a C++ compiler built it,
+    else one inductor kernel per tensor; parameters neither can take exactly, such as strided
+    views, and failed compilation fall back to ``"loop"``), ``"loop"`` (torch ops,
     torch.optim.Adamax's order, any device and layout) and ``"reference"`` (the float64 oracle).
 
     Drop-in for ``torch.optim.Adamax``: the same positional arguments (lr, betas, eps,
@@ -109,6 +111,13 @@ class AdaMax(PaperOptimizer):
     def _compiled_kernel(self, param, grad, moments, param_avg, scalars, hyper):  # type: ignore[no-untyped-def]
         return compiled.adamax_compiled_(param, grad, *moments, param_avg, scalars, **hyper)
 
+    def _scalar_vector(self, scalars, hyper):  # type: ignore[no-untyped-def]
+        return compiled.adamax_scalar_vector(scalars, **hyper)
+
+    def _native_kernel(self, params, grads, state_columns, scalar_vectors, index):  # type: ignore[no-untyped-def]
+        exp_avgs, exp_infs, *param_avgs = state_columns
+        native.adamax_onepass_(params, grads, exp_avgs, exp_infs, param_avgs[0] if param_avgs else None, scalar_vectors, index)
+
     def _traced_kernel(self, param, grad, moments, param_avg, scalars, hyper):  # type: ignore[no-untyped-def]
         compiled.adamax_traced_(param, grad, *moments, param_avg, scalars, **hyper)
 
@@ -118,4 +127,6 @@ class AdaMax(PaperOptimizer):
     def _auto_impl(self, group: dict[str, Any], entries: list[ParamEntry]) -> str:
         total = sum(e[0].numel() for e in entries)
         on_cpu = all(e[0].device.type == "cpu" for e in entries)
+        if on_cpu and native.available():
+            return "compiled"  # the native multi-tensor kernel: no compile time, whatever the size
         return "compiled" if on_cpu and total >= AUTO_COMPILE_MIN_NUMEL and compiled.compiled_available() else "loop"

@@ -249,7 +249,7 @@ class PaperOptimizer(CheckedStateMixin, StepInBackwardMixin, AveragingMixin, Sta
 
         hyper = self._hyper(group) | {"averaging": group["averaging"]}
         leftovers: list[ParamEntry] = []
-        for param, grad, state in entries:
+        for param, grad, state in self._run_native(group, entries, hyper):
             moments = self._moments(group, state)
             param_avg = state.get("param_avg") if group["averaging"] is not None else None
             tensors = [t for t in (*moments, param_avg) if t is not None]
@@ -259,6 +259,60 @@ class PaperOptimizer(CheckedStateMixin, StepInBackwardMixin, AveragingMixin, Sta
             if not done:
                 leftovers.append((param, grad, state))
         return leftovers
+
+    def _run_native(self, group: dict[str, Any], entries: list[ParamEntry], hyper: dict[str, Any]) -> list[ParamEntry]:
+        """The one-pass update of the compiled path as one native call per dtype (no per-tensor
+        dispatch, see :mod:`seminal.adam.native`); return the entries it did not take."""
+        from seminal.adam import native
+        from seminal.adam.layout import grad_in_layout_of
+
+        if not entries or not native.available():
+            return entries
+        verified = self._verified_states()
+        active = self._active_moments(group)
+        keys = [key if key in active else None for key in self.moment_keys]
+        if group["averaging"] is not None:
+            keys.append("param_avg")
+        # Per dtype: params, grads, one column per state tensor (None: the option is off), counters.
+        batches: dict[torch.dtype, tuple[list[Tensor], list[Tensor], list[list[Tensor]], list[Tensor]]] = {}
+        leftovers: list[ParamEntry] = []
+        for param, grad, state in entries:
+            record = verified.get(id(param))
+            # The state side was checked this step (checks.py records whether native takes it);
+            # then only the gradient is left to look at.
+            if not (record is not None and record[6] and grad.dtype == param.dtype and grad.is_contiguous()):
+                grad = grad_in_layout_of(grad, param)
+                if not native.takes(param, grad, [state[key] for key in keys if key is not None]):
+                    leftovers.append((param, grad, state))
+                    continue
+            batch = batches.get(param.dtype)
+            if batch is None:
+                batch = batches[param.dtype] = ([], [], [[] for _ in keys], [])
+            batch[0].append(param)
+            batch[1].append(grad)
+            for column, key in zip(batch[2], keys):
+                if key is not None:
+                    column.append(state[key])
+            batch[3].append(state["step"])
+        for params, grads, columns, counters in batches.values():
+            steps = torch.stack(counters).tolist()  # one conversion for all counters
+            vectors: dict[float, int] = {}  # step t -> index of its scalar vector (usually one)
+            index = [vectors.setdefault(step, len(vectors)) for step in steps]
+            scalar_vectors = [self._scalar_vector(self._scalars(group, step), hyper) for step in vectors]
+            state_columns = [column if key is not None else None for column, key in zip(columns, keys)]
+            self._native_kernel(params, grads, state_columns, scalar_vectors, index)
+        return leftovers
+
+    def _scalar_vector(self, scalars: kernels.StepScalars, hyper: dict[str, Any]) -> Tensor:
+        """The per-step scalar vector of the one-pass kernels (compiled and native)."""
+        raise NotImplementedError
+
+    def _native_kernel(self, params: list[Tensor], grads: list[Tensor], state_columns: list[list[Tensor] | None],
+                       scalar_vectors: list[Tensor], index: list[int]) -> None:
+        """Run :mod:`seminal.adam.native`: ``state_columns`` are the moments (in ``moment_keys``
+        order) then θ̄ if averaging, each a list over the tensors or None where the option is off;
+        tensor k uses ``scalar_vectors[index[k]]``."""
+        raise NotImplementedError
 
     def _run_traced(self, group: dict[str, Any], entries: list[ParamEntry], grad_scale: Tensor | None) -> None:
         """Inside a torch.compile trace: plain ops, t read as a tensor (no graph break)."""

@@ -72,7 +72,8 @@ class CheckedStateMixin:
         return entries
 
     def _verified_states(self) -> dict[int, tuple[Any, ...]]:
-        """id(param) -> (data_ptr, group signature, ids of state tensors, fused takes it, contiguous, tensors).
+        """id(param) -> (data_ptr, group signature, ids of state tensors, fused takes it, contiguous,
+        tensors, native one-pass kernel takes it).
 
         A record holds its state tensors so that their ids cannot be reused by new tensors. The
         records are dropped whenever ``self.state`` is replaced (``load_state_dict`` does that), so
@@ -103,7 +104,17 @@ class CheckedStateMixin:
             # Keyed by id(param); the record holds the state tensors, so their ids cannot be reused.
             tensors = tuple(state[key] for key in keys)
             takes = self._fused_takes(param, list(tensors[1 : len(moments) + 1]))
-            verified[id(param)] = (param.data_ptr(), signature, tuple(map(id, tensors)), takes, param.is_contiguous(), tensors)
+            native_takes = self._native_takes(param, list(tensors[1:]))
+            verified[id(param)] = (
+                param.data_ptr(), signature, tuple(map(id, tensors)), takes, param.is_contiguous(), tensors, native_takes
+            )
+
+    def _native_takes(self, param: Tensor, state_tensors: list[Tensor]) -> bool:
+        """Whether the native one-pass kernel takes this parameter and state (a contiguous
+        gradient of the parameter's dtype provided): dense, one layout, float32/float64 on CPU."""
+        from seminal.adam import native
+
+        return param.is_contiguous() and native.takes(param, param, state_tensors)
 
     def _fused_takes(self, param: Tensor, moments: list[Tensor]) -> bool:
         """Whether the fused kernel (if any) takes this parameter with these moments."""

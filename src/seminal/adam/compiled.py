@@ -24,6 +24,10 @@ Robustness:
   functions uncompiled (:func:`adam_traced_`, :func:`adamax_traced_`) with the per-step scalars
   as 0-d tensors, so the step joins the user's graph without a graph break.
 
+Where a C++ compiler exists, the optimizers' ``"compiled"`` path first hands every tensor it can
+to :mod:`seminal.adam.native`, the same formulas (same scalar vectors) as one multi-tensor native
+call per group, which has no per-tensor dispatch; this module's kernels take the rest.
+
 The math is that of :mod:`seminal.adam.reference`; per-step scalars come in one float64 vector
 so that changing α, t, ... never triggers a recompile.
 """

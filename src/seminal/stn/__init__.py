@@ -5,6 +5,7 @@
 * :mod:`seminal.stn.grids` -- grid generators (§3.2): affine (eq. 1), attention (eq. 2),
   plane projective, thin plate spline, and a rotation + scale + translation variant (ours).
 * :mod:`seminal.stn.sampling` -- the sampler (§3.3): fast path and the eq. 3–7 reference.
+* :mod:`seminal.stn.fused` -- the projective grid and sampler in one native pass (CPU).
 * :mod:`seminal.stn.transformer` -- :class:`SpatialTransformer` and series/parallel composition.
 * :mod:`seminal.stn.localization`, :mod:`seminal.stn.models` -- localisation nets, Table 1's
   FCN/CNN/ST-FCN/ST-CNN and the seed's tutorial network.
@@ -12,6 +13,7 @@
 """
 
 from seminal.stn.convention import ALIGN_CORNERS
+from seminal.stn.fused import projective_warp
 from seminal.stn.grids import (
     TPSGridGenerator,
     affine_grid,
@@ -50,6 +52,7 @@ __all__ = [
     "tps_control_points",
     "solve_homography",
     "sample_grid",
+    "projective_warp",
     "reference_sample",
     "cnn_localization",
     "fcn_localization",

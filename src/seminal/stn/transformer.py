@@ -41,6 +41,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from seminal.stn.fused import projective_warp, takes_fused_path
 from seminal.stn.grids import (
     TPSGridGenerator,
     affine_grid,
@@ -220,10 +221,19 @@ class SpatialTransformer(nn.Module):
         compute_dtype = torch.float64 if input.dtype == torch.float64 else torch.float32
         with torch.autocast(device_type=input.device.type, enabled=False):
             theta32 = theta.to(compute_dtype)
+            input32 = input.to(compute_dtype)
+            if self.transform == "projective" and takes_fused_path(input32, theta32, self.mode):
+                # Grid and sampler in one native pass (seminal.stn.fused); no grid to check up
+                # front, so a non-finite output is traced back to the grid only when it happens.
+                out = projective_warp(input32, theta32, size, self.mode)
+                if self.check_finite and not bool(torch.isfinite(out).all()):
+                    self._check_grid(theta32, self.grid(theta32, size))
+                    self._check_output(out)
+                return out.to(input.dtype)
             grid = self.grid(theta32, size)
             if self.check_finite:
                 self._check_grid(theta32, grid)
-            out = sample_grid(input.to(compute_dtype), grid, self.mode)
+            out = sample_grid(input32, grid, self.mode)
             if self.check_finite:
                 self._check_output(out)
         return out.to(input.dtype)

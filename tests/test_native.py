@@ -1,0 +1,69 @@
+"""Optional native kernels: built once, loaded with ctypes, and a clean fallback without a compiler."""
+
+from __future__ import annotations
+
+import ctypes
+import shutil
+from pathlib import Path
+
+import pytest
+
+from seminal import native
+
+SOURCE = 'extern "C" int seminal_test_add(int a, int b) { return a + b; }\n'
+
+
+def write_source(directory: Path, name: str) -> Path:
+    path = directory / f"{name}.cpp"
+    path.write_text(SOURCE)
+    return path
+
+
+@pytest.mark.skipif(shutil.which("g++") is None, reason="no g++")
+def test_builds_once_into_the_cache_and_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SEMINAL_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv(native.DISABLE_ENV, raising=False)
+    library = native.load(write_source(tmp_path, "adder"))
+    assert library is not None
+    add = library.seminal_test_add
+    add.argtypes, add.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    assert add(2, 40) == 42
+    built = list((tmp_path / "cache" / "native").glob("adder-*.so"))
+    assert len(built) == 1
+    assert native.load(tmp_path / "adder.cpp") is library  # once per process
+
+
+def test_no_compiler_warns_and_returns_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SEMINAL_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("CXX", "no-such-compiler-seminal")
+    monkeypatch.delenv(native.DISABLE_ENV, raising=False)
+    with pytest.warns(RuntimeWarning, match=r"could not build the native kernel nocc\.cpp .*no C\+\+ compiler"):
+        assert native.load(write_source(tmp_path, "nocc")) is None
+    assert not native.available(tmp_path / "nocc.cpp")
+
+
+def test_disabled_by_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SEMINAL_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv(native.DISABLE_ENV, "1")
+    assert native.load(write_source(tmp_path, "off")) is None
+    assert not (tmp_path / "cache").exists()
+
+
+@pytest.mark.parametrize(("total", "parts"), [(10, 3), (2, 5), (0, 4), (7, 1)])
+def test_run_split_covers_the_range_once(total: int, parts: int) -> None:
+    pieces: list[tuple[int, int]] = []
+    native.run_split(total, parts, lambda lo, hi: pieces.append((lo, hi)))
+    pieces.sort()
+    assert pieces[0][0] == 0 and pieces[-1][1] == total
+    assert all(a[1] == b[0] for a, b in zip(pieces, pieces[1:]))
+    assert len(pieces) == max(1, min(parts, total))
+
+
+def test_a_forked_child_gets_a_fresh_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    native.run_split(8, 2, lambda lo, hi: None)  # the pool exists now
+    assert native._pool is not None
+    native._forget_pool()  # what os.register_at_fork runs in a child
+    assert native._pool is None
+    pieces: list[tuple[int, int]] = []
+    native.run_split(8, 2, lambda lo, hi: pieces.append((lo, hi)))
+    assert sorted(pieces) == [(0, 4), (4, 8)]
