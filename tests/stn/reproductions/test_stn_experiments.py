@@ -218,3 +218,33 @@ def test_quick_gives_the_fcn_family_the_paper_budget() -> None:
     cfg = table1.quick()
     assert table1._budget(cfg, "ST-FCN Aff") == 400_000 and table1._budget(cfg, "FCN") == 400_000
     assert table1._budget(cfg, "ST-CNN Aff") == cfg.param_budget == 30_000
+
+
+def test_rotation_curriculum_waits_then_ramps_to_ninety_degrees() -> None:
+    curriculum = compare.RotationCurriculum(ramp_iterations=100, seed=0, start=50)
+    assert [curriculum.max_angle(t) for t in (0, 49, 50, 100, 150, 1000)] == [0.0, 0.0, 0.0, 45.0, 90.0, 90.0]
+    digits = torch.rand(8, 1, 28, 28)
+    assert torch.allclose(curriculum(digits, 10), digits, atol=1e-5)  # upright phase: the digits unrotated
+
+
+def test_classifier_slowdown_leaves_the_localisation_rate_alone() -> None:
+    from seminal.stn.reproductions.train import TrainSettings, _lr_factors
+
+    settings = TrainSettings(iterations=10, lr_step=4, classifier_slow_from=6, classifier_lr_factor=0.01)
+    classifier, loc = _lr_factors(settings, 2)
+    assert [classifier(t) for t in (0, 5, 6)] == pytest.approx([1.0, 0.1, 0.001])
+    assert [loc(t) for t in (0, 5, 6, 8)] == pytest.approx([1.0, 0.1, 0.1, 0.01])  # the step decay only
+    plain = _lr_factors(TrainSettings(iterations=10, lr_step=4), 2)[0]
+    assert [plain(t) for t in range(10)] == pytest.approx([0.1 ** (t // 4) for t in range(10)])
+    with pytest.raises(ValueError, match="classifier_lr_factor"):
+        _lr_factors(TrainSettings(classifier_lr_factor=0.0), 2)
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("upright_fraction", 0.6), ("upright_fraction", -0.1), ("classifier_slow_fraction", 1.5), ("classifier_lr_factor", 0.0)],
+)
+def test_compare_rejects_bad_schedule_fields(field, value, tmp_path) -> None:
+    cfg = dataclasses.replace(compare.smoke(), **{field: value})
+    with pytest.raises(ValueError, match=field):
+        compare._check(cfg)

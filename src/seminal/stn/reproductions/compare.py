@@ -92,6 +92,9 @@ class CompareConfig:
     momentum: float = 0.0  # SGD momentum
     loc_lr_scale: float = 1.0  # localisation net's learning rate ÷ lr
     curriculum_fraction: float = 0.0  # R: rotation range ramps 0 -> 90° over this fraction of iterations
+    upright_fraction: float = 0.0  # R: the ramp starts after this fraction of iterations (upright digits until then)
+    classifier_slow_fraction: float | None = None  # R: from this fraction of iterations on, the classifier's lr ...
+    classifier_lr_factor: float = 1.0  # ... is multiplied by this (the localisation net's is not)
     train_count: int | None = None  # None: every training digit
     test_count: int | None = None  # None: every test digit
     analysis_digits: int = 2000  # test digits with a known rotation used for the metrics
@@ -177,12 +180,15 @@ def _save_model(ctx: RunContext, model: nn.Module, set_name: str, cfg: CompareCo
 class RotationCurriculum:
     """Training batches of clean digits rotated afresh, ``U[−r, r]`` with ``r`` ramping 0 -> 90°."""
 
-    def __init__(self, ramp_iterations: int, seed: int) -> None:
+    def __init__(self, ramp_iterations: int, seed: int, start: int = 0) -> None:
         self.ramp = max(0, int(ramp_iterations))
+        self.start = max(0, int(start))
         self.gen = torch.Generator().manual_seed(int(seed) + 7_777)
 
     def max_angle(self, step: int) -> float:
-        return 90.0 if self.ramp == 0 else 90.0 * min(1.0, step / self.ramp)
+        if step < self.start:
+            return 0.0
+        return 90.0 if self.ramp == 0 else 90.0 * min(1.0, (step - self.start) / self.ramp)
 
     def __call__(self, images: torch.Tensor, step: int) -> torch.Tensor:
         # Angles from a CPU generator, the warp where the images are: no host sync on CUDA.
@@ -240,13 +246,17 @@ def _train_set(data: Any, set_name: str, cfg: CompareConfig, ctx: RunContext) ->
         images, labels = images[keep], labels[keep]
     clean = TensorDataset(images.float().div(255.0).unsqueeze(1), labels)
     ramp = round(cfg.curriculum_fraction * cfg.iterations)
-    return clean, test, RotationCurriculum(ramp, ctx.seed)
+    return clean, test, RotationCurriculum(ramp, ctx.seed, start=round(cfg.upright_fraction * cfg.iterations))
 
 
 def _settings(cfg: CompareConfig, set_name: str) -> TrainSettings:
     """R gets the recipe's settings; the figure-only sets may get their own (``other_*``)."""
     if set_name == "R":
-        return TrainSettings(cfg.iterations, cfg.batch_size, cfg.lr, cfg.lr_step, cfg.optimizer, cfg.momentum, cfg.loc_lr_scale)
+        slow = None if cfg.classifier_slow_fraction is None else round(cfg.classifier_slow_fraction * cfg.iterations)
+        return TrainSettings(
+            cfg.iterations, cfg.batch_size, cfg.lr, cfg.lr_step, cfg.optimizer, cfg.momentum, cfg.loc_lr_scale,
+            classifier_slow_from=slow, classifier_lr_factor=cfg.classifier_lr_factor,
+        )
 
     def pick(other: float | int | None, default: float | int) -> Any:
         return default if other is None else other
@@ -281,6 +291,12 @@ def _check(cfg: CompareConfig) -> None:
         raise ValueError(f"Invalid localization: {cfg.localization!r} (expected 'tutorial', 'wide' or 'wide-full')")
     if not 0.0 <= cfg.curriculum_fraction <= 1.0:
         raise ValueError(f"Invalid curriculum_fraction: {cfg.curriculum_fraction!r} (expected 0..1)")
+    if not 0.0 <= cfg.upright_fraction <= 1.0 - cfg.curriculum_fraction:
+        raise ValueError(f"Invalid upright_fraction: {cfg.upright_fraction!r} (expected 0..1 - curriculum_fraction)")
+    if cfg.classifier_slow_fraction is not None and not 0.0 <= cfg.classifier_slow_fraction <= 1.0:
+        raise ValueError(f"Invalid classifier_slow_fraction: {cfg.classifier_slow_fraction!r} (expected None or 0..1)")
+    if not cfg.classifier_lr_factor > 0.0:
+        raise ValueError(f"Invalid classifier_lr_factor: {cfg.classifier_lr_factor!r} (expected > 0)")
     if cfg.analysis_digits < 10:
         raise ValueError(f"Invalid analysis_digits: {cfg.analysis_digits!r} (expected >= 10)")
 
