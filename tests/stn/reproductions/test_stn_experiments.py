@@ -248,3 +248,21 @@ def test_compare_rejects_bad_schedule_fields(field, value, tmp_path) -> None:
     cfg = dataclasses.replace(compare.smoke(), **{field: value})
     with pytest.raises(ValueError, match=field):
         compare._check(cfg)
+
+
+def test_residual_by_input_rotation_bins_every_digit_once() -> None:
+    from seminal.stn.distortions import rotation_scale_theta
+
+    angles = torch.tensor([0.0, 10.0, -29.0, 31.0, -45.0, 59.0, 61.0, -75.0, 90.0, -90.0], dtype=torch.float64)
+    n = len(angles)
+    dist = rotation_scale_theta(angles, torch.ones(n), torch.zeros(n, 2), 28).double()
+    # An ST that undoes rotations up to 45° and leaves larger ones alone: the residual is the
+    # input's rotation beyond 45° (0 in the first bin, the whole angle in the last).
+    undo = torch.where(angles.abs() <= 45.0, -angles, torch.zeros_like(angles))
+    st = rotation_scale_theta(undo, torch.ones(n), torch.zeros(n, 2), 28).double()
+    bins = canonical.residual_statistics(dist, st)["rotation_by_input_deg"]
+    assert [b["input_abs_deg"] for b in bins] == [list(b) for b in canonical.ROTATION_BINS_DEG]
+    assert [b["digits"] for b in bins] == [3, 3, 4]
+    assert bins[0]["rotation_spread_deg"] < 1e-6 and abs(bins[0]["rotation_mean_deg"]) < 1e-6
+    last = canonical.circular_spread_deg(angles[6:])
+    assert math.isclose(bins[2]["rotation_spread_deg"], last, rel_tol=1e-6)
