@@ -242,7 +242,7 @@ def test_classifier_slowdown_leaves_the_localisation_rate_alone() -> None:
 
 @pytest.mark.parametrize(
     "field, value",
-    [("upright_fraction", 0.6), ("upright_fraction", -0.1), ("classifier_slow_fraction", 1.5), ("classifier_lr_factor", 0.0)],
+    [("upright_fraction", 0.6), ("upright_fraction", -0.1), ("classifier_slow_fraction", 1.5), ("classifier_lr_factor", 0.0), ("transformers", 0)],
 )
 def test_compare_rejects_bad_schedule_fields(field, value, tmp_path) -> None:
     cfg = dataclasses.replace(compare.smoke(), **{field: value})

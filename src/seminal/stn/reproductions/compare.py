@@ -81,6 +81,7 @@ class CompareConfig:
     sets: tuple[str, ...] = FIGURE_SETS  # one model per set; R is the one judged
     transform: str = "affine"  # "affine" (paper) or "similarity" (rotation + scale + translation; ours)
     localization: str = "tutorial"  # the seed's localisation net, or "wide" / "wide-full" (ours, wider)
+    transformers: int = 1  # STs in series (ours when > 1), each with its own localisation net
     iterations: int = 150_000  # R model
     other_iterations: int | None = None  # RTS/P/E models (None: the same as R)
     other_lr: float | None = None  # RTS/P/E models' learning rate (None: ``lr``)
@@ -136,15 +137,15 @@ def smoke() -> CompareConfig:
     )
 
 
-def build_model(set_name: str, transform: str, localization: str = "tutorial") -> TutorialNet:
-    """The classifier trained on ``set_name``: the seed's tutorial network with an ST of
-    ``transform`` and the ``localization`` net (see :class:`~seminal.stn.models.TutorialNet`)."""
+def build_model(set_name: str, transform: str, localization: str = "tutorial", transformers: int = 1) -> TutorialNet:
+    """The classifier trained on ``set_name``: the seed's tutorial network with ``transformers``
+    STs of ``transform`` in series and the ``localization`` net (see :class:`~seminal.stn.models.TutorialNet`)."""
     if set_name not in FIGURE_SETS:
         raise ValueError(f"Invalid set: {set_name!r} (expected one of {FIGURE_SETS})")
     if transform not in TRANSFORMS:
         raise ValueError(f"Invalid transform: {transform!r} (expected one of {TRANSFORMS})")
     size = OUTPUT_SIZE[set_name]
-    return TutorialNet(1, (size, size), transform=transform, localization=localization)
+    return TutorialNet(1, (size, size), transform=transform, localization=localization, transformers=transformers)
 
 
 def load_trained(run_dir: str | Path, set_name: str = "R", map_location: str | torch.device = "cpu") -> TutorialNet:
@@ -159,7 +160,7 @@ def load_trained(run_dir: str | Path, set_name: str = "R", map_location: str | t
     if not spec_path.is_file() or not weights_path.is_file():
         raise FileNotFoundError(f"Invalid run_dir: no trained {set_name!r} model in {folder} (expected {set_name}.json and {set_name}.pt)")
     spec = json.loads(spec_path.read_text())
-    model = build_model(spec["set"], spec["transform"], spec.get("localization", "tutorial"))
+    model = build_model(spec["set"], spec["transform"], spec.get("localization", "tutorial"), spec.get("transformers", 1))
     model.load_state_dict(torch.load(weights_path, map_location=map_location, weights_only=True))
     return model.eval()
 
@@ -172,7 +173,10 @@ def _save_model(ctx: RunContext, model: nn.Module, set_name: str, cfg: CompareCo
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     with atomic_path(folder / f"{set_name}.pt") as tmp:
         torch.save(state, tmp)
-    spec = {"set": set_name, "transform": cfg.transform, "localization": cfg.localization, "architecture": "TutorialNet"}
+    spec = {
+        "set": set_name, "transform": cfg.transform, "localization": cfg.localization,
+        "transformers": cfg.transformers, "architecture": "TutorialNet",
+    }
     atomic_write_json(folder / f"{set_name}.json", spec)
     return folder / f"{set_name}.pt"
 
@@ -291,6 +295,8 @@ def _check(cfg: CompareConfig) -> None:
         raise ValueError(f"Invalid localization: {cfg.localization!r} (expected 'tutorial', 'wide' or 'wide-full')")
     if not 0.0 <= cfg.curriculum_fraction <= 1.0:
         raise ValueError(f"Invalid curriculum_fraction: {cfg.curriculum_fraction!r} (expected 0..1)")
+    if not isinstance(cfg.transformers, int) or isinstance(cfg.transformers, bool) or cfg.transformers < 1:
+        raise ValueError(f"Invalid transformers: {cfg.transformers!r} (expected an int >= 1)")
     if not 0.0 <= cfg.upright_fraction <= 1.0 - cfg.curriculum_fraction:
         raise ValueError(f"Invalid upright_fraction: {cfg.upright_fraction!r} (expected 0..1 - curriculum_fraction)")
     if cfg.classifier_slow_fraction is not None and not 0.0 <= cfg.classifier_slow_fraction <= 1.0:
@@ -310,7 +316,7 @@ def run(cfg: CompareConfig, ctx: RunContext) -> RunResult:
         train, test, batch_transform = _train_set(data, set_name, cfg, ctx)
         settings = _settings(cfg, set_name)
         torch.manual_seed(ctx.seed)
-        model = build_model(set_name, cfg.transform, cfg.localization)
+        model = build_model(set_name, cfg.transform, cfg.localization, cfg.transformers)
         out = train_classifier(ctx, model, train, test, settings, name=f"compare-{set_name}", batch_transform=batch_transform)
         models[set_name] = model.to(ctx.device).eval()
         _save_model(ctx, model, set_name, cfg)
