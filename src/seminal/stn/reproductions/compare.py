@@ -358,6 +358,13 @@ def run(cfg: CompareConfig, ctx: RunContext) -> RunResult:
     return RunResult(metrics=metrics, comparison=comparison, figures=figures)
 
 
+def _bin_text(b: dict[str, Any]) -> str:
+    low, high = b["input_abs_deg"]
+    if not b["digits"]:
+        return f"{low:g}–{high:g}°: no digits"
+    return f"{low:g}–{high:g}°: {b['rotation_spread_deg']:.1f} ({b['rotation_mean_deg']:+.1f})"
+
+
 def _comparison_rows(per_set: dict[str, dict[str, Any]]) -> list[ComparisonRow]:
     rows: list[ComparisonRow] = []
     r = per_set.get("R", {}).get("canonical")
@@ -377,6 +384,12 @@ def _comparison_rows(per_set: dict[str, dict[str, Any]]) -> list[ComparisonRow]:
             ComparisonRow(
                 "R: largest |circular mean| over the digit classes (deg)", "upright for every class", round(abs(worst[1]), 2),
                 None, SOURCE, f"class {worst[0]}; per class: " + ", ".join(f"{c}: {v:.0f}" for c, v in sorted(r["rotation_mean_deg_by_class"].items())),
+            ),
+            ComparisonRow(
+                "R: residual rotation spread by the input's |rotation| (deg)", "small at every angle",
+                "; ".join(_bin_text(b) for b in r["rotation_by_input_deg"]), None, SOURCE,
+                "circular spread of the residual for |φ| in each bin (circular mean in brackets): "
+                "a transformer that saturates on large rotations has a small first bin and a large last one; informational",
             ),
             ComparisonRow(
                 "R: residual scale (geometric mean zoom; log spread)", "canonical size", f"{r['scale_mean']:.3f}; {r['scale_log_spread']:.3f}",
