@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from types import SimpleNamespace
 
@@ -172,10 +173,21 @@ def test_compare_run_measures_saves_and_reloads_the_model(tmp_path, monkeypatch)
     # The documented call: the trained network back from the run folder, same outputs.
     model = compare.load_trained(tmp_path, "R")
     x = torch.rand(3, 1, 28, 28)
-    trained = compare.build_model("R", cfg.transform)
+    trained = compare.build_model("R", cfg.transform, cfg.localization, cfg.transformers)
     trained.load_state_dict(torch.load(tmp_path / "models" / "R.pt", weights_only=True))
     assert torch.equal(model.stn(x), trained.eval().stn(x))
-    assert model.stn.transform == "similarity" and not model.training
+    assert len(model.stn.transformers) == cfg.transformers == 2 and not model.training
+    assert all(t.transform == "similarity" for t in model.stn.transformers)
+    _, theta = model.stn.forward_with_theta(x)
+    assert model.stn.affine_matrix(theta).shape == (3, 2, 3)
+    # A folder written before the ``transformers`` field (one ST) still loads.
+    spec = json.loads((tmp_path / "models" / "R.json").read_text())
+    single = dataclasses.replace(cfg, transformers=1)
+    one = compare.build_model("R", single.transform, single.localization, 1)
+    torch.save(one.state_dict(), tmp_path / "models" / "R.pt")
+    del spec["transformers"]
+    (tmp_path / "models" / "R.json").write_text(json.dumps(spec))
+    assert compare.load_trained(tmp_path, "R").stn.transform == "similarity"
     with pytest.raises(FileNotFoundError, match=r"Invalid run_dir: no trained 'P' model"):
         compare.load_trained(tmp_path, "P")
 
