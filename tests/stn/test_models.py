@@ -70,3 +70,43 @@ def test_tutorial_net_localisations_start_as_the_identity(localization: str) -> 
 def test_tutorial_net_bad_localisation() -> None:
     with pytest.raises(ValueError, match=r"Invalid localization: 'huge'"):
         TutorialNet(localization="huge")
+
+
+def test_chained_transformers_compose_their_maps() -> None:
+    import math
+
+    from seminal.stn.models import ChainedAffineTransformers
+
+    net = TutorialNet(1, (42, 42), transform="similarity", localization="wide", transformers=2).eval()
+    assert isinstance(net.stn, ChainedAffineTransformers) and len(net.stn.transformers) == 2
+    first, second = net.stn.transformers
+    with torch.no_grad():  # fixed θs: rotate 20° then 30° (radians), zoom ln 1.1 then 0, shift then none
+        first.regression.bias.copy_(torch.tensor([math.radians(20), math.log(1.1), 0.1, -0.2]))
+        second.regression.bias.copy_(torch.tensor([math.radians(30), 0.0, 0.0, 0.0]))
+    x = torch.rand(3, 1, 42, 42)
+    out, theta = net.transform(x)
+    composed = net.stn.affine_matrix(theta).double()
+    a1 = first.affine_matrix(first.regression.bias.expand(3, 4)).double()
+    a2 = second.affine_matrix(second.regression.bias.expand(3, 4)).double()
+    # Output point q -> the first output's point a2 q -> the input's point a1(a2 q).
+    q = torch.tensor([0.3, -0.5, 1.0], dtype=torch.float64)
+    expected = (a1[:, :, :2] @ (a2 @ q).unsqueeze(-1)).squeeze(-1) + a1[:, :, 2]
+    assert torch.allclose(composed @ q, expected, atol=1e-6)
+    from seminal.stn.reproductions.canonical import polar_angle_deg, zoom
+
+    assert torch.allclose(polar_angle_deg(composed[:, :, :2]), torch.full((3,), 50.0, dtype=torch.float64), atol=1e-4)
+    assert torch.allclose(zoom(composed[:, :, :2]), torch.full((3,), 1.1, dtype=torch.float64), atol=1e-5)
+    assert out.shape == (3, 1, 28, 28) and net(x).shape == (3, 10)
+
+
+def test_chained_transformers_refuse_bad_counts_and_transforms() -> None:
+    from seminal.stn.localization import tutorial_localization
+    from seminal.stn.models import ChainedAffineTransformers
+    from seminal.stn.transformer import SpatialTransformer
+
+    with pytest.raises(ValueError, match=r"Invalid transformers: 0"):
+        TutorialNet(transformers=0)
+    with pytest.raises(ValueError, match=r"Invalid transformers: \['projective'\]"):
+        ChainedAffineTransformers(SpatialTransformer(*tutorial_localization(), "projective"))
+    with pytest.raises(TypeError, match="Invalid transformers"):
+        ChainedAffineTransformers(torch.nn.Identity())

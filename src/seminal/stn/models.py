@@ -31,6 +31,7 @@ from seminal.stn.transformer import SpatialTransformer
 
 __all__ = [
     "TutorialNet",
+    "ChainedAffineTransformers",
     "FCN",
     "CNN",
     "STClassifier",
@@ -59,6 +60,45 @@ def count_parameters(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
+class ChainedAffineTransformers(nn.Module):
+    """Affine-family spatial transformers in series (§3.4), seen as one transformer.
+
+    Each warps the previous one's output; ``forward_with_theta`` returns the last output and
+    the composed map ``A_1 ∘ A_2 ∘ …`` (final output -> input, flattened ``(N, 6)``), so that
+    :meth:`affine_matrix` of it is the whole transform, as for a single
+    :class:`~seminal.stn.transformer.SpatialTransformer`. Every sampling step interpolates
+    again (the paper's series STs do too).
+    """
+
+    def __init__(self, *transformers: SpatialTransformer) -> None:
+        super().__init__()
+        if not transformers or not all(isinstance(t, SpatialTransformer) for t in transformers):
+            raise TypeError("Invalid transformers: expected one or more SpatialTransformer modules")
+        bad = [t.transform for t in transformers if t.transform not in ("affine", "attention", "similarity")]
+        if bad:
+            raise ValueError(f"Invalid transformers: {bad} (expected affine, attention or similarity transforms)")
+        self.transformers = nn.ModuleList(transformers)
+
+    def forward_with_theta(self, input: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        out, total = input, None
+        for transformer in self.transformers:
+            out, theta = transformer.forward_with_theta(out)
+            a = transformer.affine_matrix(theta)
+            # The later map acts on the earlier one's output coordinates: total ∘ a.
+            total = a if total is None else torch.cat((total[:, :, :2] @ a[:, :, :2], total[:, :, :2] @ a[:, :, 2:] + total[:, :, 2:]), 2)
+        assert total is not None
+        return out, total.flatten(1)
+
+    def affine_matrix(self, theta: torch.Tensor) -> torch.Tensor:
+        """The composed map ``(N, 6)`` from :meth:`forward_with_theta` as ``(N, 2, 3)``."""
+        if theta.dim() != 2 or theta.shape[1] != 6:
+            raise ValueError(f"Invalid theta shape: {tuple(theta.shape)} (expected (N, 6), the composed affine map)")
+        return theta.view(-1, 2, 3)
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        return self.forward_with_theta(input)[0]
+
+
 class TutorialNet(nn.Module):
     """The seed notes' network (the PyTorch STN tutorial), working: an affine ST then a small CNN.
 
@@ -71,7 +111,8 @@ class TutorialNet(nn.Module):
     ST's transform (the tutorial's: ``"affine"``; ``"similarity"`` is our constrained variant);
     ``localization`` its localisation net (the tutorial's, or our wider
     :func:`~seminal.stn.localization.wide_localization`, ``"wide"`` with a 2× downsampled input,
-    ``"wide-full"`` without).
+    ``"wide-full"`` without); ``transformers`` > 1 chains that many such STs
+    (:class:`ChainedAffineTransformers`; ours), each with its own localisation net.
     """
 
     def __init__(
@@ -80,15 +121,24 @@ class TutorialNet(nn.Module):
         input_size: tuple[int, int] = (28, 28),
         transform: str = "affine",
         localization: str = "tutorial",
+        transformers: int = 1,
     ) -> None:
         super().__init__()
-        if localization == "tutorial":
-            loc, features = tutorial_localization(in_channels, input_size)
-        elif localization in ("wide", "wide-full"):
-            loc, features = wide_localization(in_channels, input_size, downsample=localization == "wide")
-        else:
+        if localization not in ("tutorial", "wide", "wide-full"):
             raise ValueError(f"Invalid localization: {localization!r} (expected 'tutorial', 'wide' or 'wide-full')")
-        self.stn = SpatialTransformer(loc, features, transform, output_size=(28, 28))
+        if not isinstance(transformers, int) or isinstance(transformers, bool) or transformers < 1:
+            raise ValueError(f"Invalid transformers: {transformers!r} (expected an int >= 1)")
+
+        def one(size: tuple[int, int]) -> SpatialTransformer:
+            if localization == "tutorial":
+                loc, features = tutorial_localization(in_channels, size)
+            else:
+                loc, features = wide_localization(in_channels, size, downsample=localization == "wide")
+            return SpatialTransformer(loc, features, transform, output_size=(28, 28))
+
+        # Later transformers see the first one's 28×28 output.
+        chain = [one(input_size)] + [one((28, 28)) for _ in range(transformers - 1)]
+        self.stn: SpatialTransformer | ChainedAffineTransformers = chain[0] if transformers == 1 else ChainedAffineTransformers(*chain)
         self.conv1 = nn.Conv2d(in_channels, 10, kernel_size=5)
         self.conv2 = nn.Conv2d(10, 20, kernel_size=5)
         self.conv2_drop = nn.Dropout2d()

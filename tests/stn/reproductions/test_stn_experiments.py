@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from types import SimpleNamespace
 
@@ -172,10 +173,21 @@ def test_compare_run_measures_saves_and_reloads_the_model(tmp_path, monkeypatch)
     # The documented call: the trained network back from the run folder, same outputs.
     model = compare.load_trained(tmp_path, "R")
     x = torch.rand(3, 1, 28, 28)
-    trained = compare.build_model("R", cfg.transform)
+    trained = compare.build_model("R", cfg.transform, cfg.localization, cfg.transformers)
     trained.load_state_dict(torch.load(tmp_path / "models" / "R.pt", weights_only=True))
     assert torch.equal(model.stn(x), trained.eval().stn(x))
-    assert model.stn.transform == "similarity" and not model.training
+    assert len(model.stn.transformers) == cfg.transformers == 2 and not model.training
+    assert all(t.transform == "similarity" for t in model.stn.transformers)
+    _, theta = model.stn.forward_with_theta(x)
+    assert model.stn.affine_matrix(theta).shape == (3, 2, 3)
+    # A folder written before the ``transformers`` field (one ST) still loads.
+    spec = json.loads((tmp_path / "models" / "R.json").read_text())
+    single = dataclasses.replace(cfg, transformers=1)
+    one = compare.build_model("R", single.transform, single.localization, 1)
+    torch.save(one.state_dict(), tmp_path / "models" / "R.pt")
+    del spec["transformers"]
+    (tmp_path / "models" / "R.json").write_text(json.dumps(spec))
+    assert compare.load_trained(tmp_path, "R").stn.transform == "similarity"
     with pytest.raises(FileNotFoundError, match=r"Invalid run_dir: no trained 'P' model"):
         compare.load_trained(tmp_path, "P")
 
@@ -218,3 +230,51 @@ def test_quick_gives_the_fcn_family_the_paper_budget() -> None:
     cfg = table1.quick()
     assert table1._budget(cfg, "ST-FCN Aff") == 400_000 and table1._budget(cfg, "FCN") == 400_000
     assert table1._budget(cfg, "ST-CNN Aff") == cfg.param_budget == 30_000
+
+
+def test_rotation_curriculum_waits_then_ramps_to_ninety_degrees() -> None:
+    curriculum = compare.RotationCurriculum(ramp_iterations=100, seed=0, start=50)
+    assert [curriculum.max_angle(t) for t in (0, 49, 50, 100, 150, 1000)] == [0.0, 0.0, 0.0, 45.0, 90.0, 90.0]
+    digits = torch.rand(8, 1, 28, 28)
+    assert torch.allclose(curriculum(digits, 10), digits, atol=1e-5)  # upright phase: the digits unrotated
+
+
+def test_classifier_slowdown_leaves_the_localisation_rate_alone() -> None:
+    from seminal.stn.reproductions.train import TrainSettings, _lr_factors
+
+    settings = TrainSettings(iterations=10, lr_step=4, classifier_slow_from=6, classifier_lr_factor=0.01)
+    classifier, loc = _lr_factors(settings, 2)
+    assert [classifier(t) for t in (0, 5, 6)] == pytest.approx([1.0, 0.1, 0.001])
+    assert [loc(t) for t in (0, 5, 6, 8)] == pytest.approx([1.0, 0.1, 0.1, 0.01])  # the step decay only
+    plain = _lr_factors(TrainSettings(iterations=10, lr_step=4), 2)[0]
+    assert [plain(t) for t in range(10)] == pytest.approx([0.1 ** (t // 4) for t in range(10)])
+    with pytest.raises(ValueError, match="classifier_lr_factor"):
+        _lr_factors(TrainSettings(classifier_lr_factor=0.0), 2)
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("upright_fraction", 0.6), ("upright_fraction", -0.1), ("classifier_slow_fraction", 1.5), ("classifier_lr_factor", 0.0), ("transformers", 0)],
+)
+def test_compare_rejects_bad_schedule_fields(field, value, tmp_path) -> None:
+    cfg = dataclasses.replace(compare.smoke(), **{field: value})
+    with pytest.raises(ValueError, match=field):
+        compare._check(cfg)
+
+
+def test_residual_by_input_rotation_bins_every_digit_once() -> None:
+    from seminal.stn.distortions import rotation_scale_theta
+
+    angles = torch.tensor([0.0, 10.0, -29.0, 31.0, -45.0, 59.0, 61.0, -75.0, 90.0, -90.0], dtype=torch.float64)
+    n = len(angles)
+    dist = rotation_scale_theta(angles, torch.ones(n), torch.zeros(n, 2), 28).double()
+    # An ST that undoes rotations up to 45° and leaves larger ones alone: the residual is the
+    # input's rotation beyond 45° (0 in the first bin, the whole angle in the last).
+    undo = torch.where(angles.abs() <= 45.0, -angles, torch.zeros_like(angles))
+    st = rotation_scale_theta(undo, torch.ones(n), torch.zeros(n, 2), 28).double()
+    bins = canonical.residual_statistics(dist, st)["rotation_by_input_deg"]
+    assert [b["input_abs_deg"] for b in bins] == [list(b) for b in canonical.ROTATION_BINS_DEG]
+    assert [b["digits"] for b in bins] == [3, 3, 4]
+    assert bins[0]["rotation_spread_deg"] < 1e-6 and abs(bins[0]["rotation_mean_deg"]) < 1e-6
+    last = canonical.circular_spread_deg(angles[6:])
+    assert math.isclose(bins[2]["rotation_spread_deg"], last, rel_tol=1e-6)

@@ -30,7 +30,11 @@ __all__ = [
     "circular_mean_deg",
     "circular_spread_deg",
     "residual_statistics",
+    "ROTATION_BINS_DEG",
 ]
+
+#: Bins of the input's |rotation| for the per-bin residual (where does the residual come from?).
+ROTATION_BINS_DEG: tuple[tuple[float, float], ...] = ((0.0, 30.0), (30.0, 60.0), (60.0, 90.0))
 
 
 def polar_angle_deg(linear: torch.Tensor) -> torch.Tensor:
@@ -80,6 +84,10 @@ def residual_statistics(distortion: torch.Tensor, st_theta: torch.Tensor, labels
     ``input_rotation_spread_deg``, ``rotation_spread_ratio``; ``scale_*`` on ``log √|det|``
     (``scale_mean`` is the residual's geometric-mean zoom); ``position_*`` as the RMS distance of
     the translation from its mean and from 0; ``*_ratio`` is None where the input does not vary.
+    ``rotation_by_input_deg``: per bin of the input's ``|rotation|`` (:data:`ROTATION_BINS_DEG`,
+    the last one open above) the digit count and the residual's circular mean and spread, to tell a
+    transformer that undoes small rotations and saturates on large ones from one that is noisy
+    everywhere.
     """
     distortion, st_theta = distortion.double(), st_theta.double()
     residual = compose_affine(distortion, st_theta)
@@ -109,6 +117,18 @@ def residual_statistics(distortion: torch.Tensor, st_theta: torch.Tensor, labels
     stats["rotation_spread_ratio"] = ratio(stats["rotation_spread_deg"], stats["input_rotation_spread_deg"])
     stats["scale_spread_ratio"] = ratio(stats["scale_log_spread"], stats["input_scale_log_spread"])
     stats["position_spread_ratio"] = ratio(stats["position_spread"], stats["input_position_spread"])
+    by_input = []
+    for low, high in ROTATION_BINS_DEG:
+        last = high == ROTATION_BINS_DEG[-1][1]
+        inside = (rot_in.abs() >= low) & ((rot_in.abs() < high) | last)  # the last bin takes everything above
+        count = int(inside.sum())
+        by_input.append({
+            "input_abs_deg": [low, high],
+            "digits": count,
+            "rotation_mean_deg": circular_mean_deg(rot[inside]) if count else None,
+            "rotation_spread_deg": circular_spread_deg(rot[inside]) if count else None,
+        })
+    stats["rotation_by_input_deg"] = by_input
     if labels is not None:
         stats["rotation_mean_deg_by_class"] = {
             int(c): circular_mean_deg(rot[labels == c]) for c in torch.unique(labels).tolist()

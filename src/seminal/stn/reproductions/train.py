@@ -35,6 +35,10 @@ class TrainSettings:
     optimizer: str = "sgd"  # "sgd" (paper) or "adam" (seminal.adam.Adam; quick presets)
     momentum: float = 0.0
     loc_lr_scale: float = 1.0  # learning rate of the localisation net (and regression layer) ÷ lr
+    # From this iteration on, the classifier's (non-ST) learning rate is multiplied by
+    # ``classifier_lr_factor`` (None: never). Ours, for stn-compare's recipe; the paper has one rate.
+    classifier_slow_from: int | None = None
+    classifier_lr_factor: float = 1.0
 
 
 def parameter_groups(model: nn.Module, loc_lr_scale: float, lr: float) -> list[dict[str, Any]]:
@@ -51,6 +55,23 @@ def parameter_groups(model: nn.Module, loc_lr_scale: float, lr: float) -> list[d
     if loc:
         groups.append({"params": loc, "lr": lr * loc_lr_scale})
     return groups
+
+
+def _lr_factors(settings: TrainSettings, groups: int) -> list[Callable[[int], float]]:
+    """Per parameter group (classifier first, see :func:`parameter_groups`): the step decay
+    ``0.1^⌊t / lr_step⌋``, and for the classifier the factor from ``classifier_slow_from`` on."""
+    if settings.classifier_lr_factor <= 0:
+        raise ValueError(f"Invalid classifier_lr_factor: {settings.classifier_lr_factor!r} (expected > 0)")
+    step = max(1, settings.lr_step)
+
+    def decay(t: int) -> float:
+        return 0.1 ** (t // step)
+
+    def classifier(t: int) -> float:
+        slow = settings.classifier_slow_from is not None and t >= settings.classifier_slow_from
+        return decay(t) * (settings.classifier_lr_factor if slow else 1.0)
+
+    return [classifier] + [decay] * (groups - 1)
 
 
 def make_optimizer(settings: TrainSettings, params: Any) -> torch.optim.Optimizer:
@@ -101,8 +122,7 @@ def train_classifier(
     from seminal.training import Trainer
 
     optimizer = make_optimizer(settings, parameter_groups(model, settings.loc_lr_scale, settings.lr))
-    # Step decay per iteration: lr · 0.1^⌊t / lr_step⌋.
-    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=max(1, settings.lr_step), gamma=0.1)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_factors(settings, len(optimizer.param_groups)))
     trainer = Trainer(
         ctx,
         modules={"model": model},
