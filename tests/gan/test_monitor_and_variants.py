@@ -88,3 +88,52 @@ def test_training_with_the_conv_generator_writes_a_loadable_file(tmp_path: Path)
     assert isinstance(load_generator(tmp_path).generator, ConvGenerator)
     with pytest.raises(ValueError, match="Invalid g_arch"):
         _cfg(g_arch="resnet").validate()
+
+
+def test_conv_generator_upsampling_modes_differ_and_round_trip(tmp_path: Path) -> None:
+    from seminal.gan.checkpoint import save_generator
+
+    z = torch.rand(4, 10, generator=torch.Generator().manual_seed(1))
+    outputs = {}
+    for mode in ("bilinear", "nearest"):
+        torch.manual_seed(0)  # the same weights for both modes
+        G = ConvGenerator(noise_dim=10, channels=4, upsampling=mode).eval()
+        save_generator(tmp_path / mode / "generator.pt", G, prior="uniform")
+        loaded = load_generator(tmp_path / mode)
+        assert loaded.generator.upsampling == mode
+        with torch.no_grad():
+            outputs[mode] = G(z)
+            assert torch.equal(loaded.generator(z), outputs[mode])
+    assert ConvGenerator(noise_dim=10, channels=4).upsampling == "bilinear"
+    assert not torch.allclose(outputs["bilinear"], outputs["nearest"])
+
+
+def test_upsampling_modes_double_the_resolution_as_named() -> None:
+    # nearest copies each feature into a 2x2 block; bilinear interpolates between features
+    h = torch.randn(1, 1, 14, 14, generator=torch.Generator().manual_seed(0))
+    up_b = ConvGenerator(noise_dim=10, channels=4)._upsample(h)
+    up_n = ConvGenerator(noise_dim=10, channels=4, upsampling="nearest")._upsample(h)
+    assert up_b.shape == up_n.shape == (1, 1, 28, 28)
+    assert torch.equal(up_n[..., ::2, :], up_n[..., 1::2, :])  # nearest copies rows
+    assert not torch.equal(up_b[..., ::2, :], up_b[..., 1::2, :])
+
+
+def test_conv_generator_files_without_upsampling_load_as_nearest(tmp_path: Path) -> None:
+    from seminal.gan.checkpoint import save_generator
+    from seminal.training.checkpoint import content_checksum
+
+    torch.manual_seed(0)
+    G = ConvGenerator(noise_dim=10, channels=4, upsampling="nearest").eval()
+    path = save_generator(tmp_path / "generator.pt", G, prior="uniform")
+    blob = torch.load(path, weights_only=True)
+    del blob["upsampling"], blob["content_crc32"]  # as written before the field existed
+    blob["content_crc32"] = content_checksum(blob)
+    torch.save(blob, path)
+    assert load_generator(path).generator.upsampling == "nearest"
+
+
+def test_invalid_upsampling_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match="Invalid upsampling"):
+        ConvGenerator(noise_dim=10, channels=4, upsampling="bicubic")
+    with pytest.raises(ValueError, match="Invalid g_upsampling"):
+        _cfg(g_arch="conv", g_upsampling="bicubic").validate()

@@ -10,10 +10,15 @@ its dropout.
 Architecture (``channels`` = c)::
 
     z (noise_dim) -> linear 2c·7·7 -> batch norm -> ReLU -> reshape (2c, 7, 7)
-      -> nearest-neighbour upsampling x2 -> conv 3x3 (2c -> c) -> batch norm -> ReLU      (c, 14, 14)
-      -> nearest-neighbour upsampling x2 -> conv 3x3 (c -> 1) + per-pixel bias -> sigmoid  (1, 28, 28)
+      -> upsampling x2 -> conv 3x3 (2c -> c) -> batch norm -> ReLU      (c, 14, 14)
+      -> upsampling x2 -> conv 3x3 (c -> 1) + per-pixel bias -> sigmoid  (1, 28, 28)
 
 Upsampling then convolving (rather than transposed convolutions) avoids checkerboard artefacts.
+``upsampling`` is "bilinear" (default) or "nearest". With nearest-neighbour upsampling each output
+pixel's 3x3 window sees the 14x14 features with one of four different effective kernels (by the
+pixel's parity), and short runs drew grainy strokes with many isolated lit pixels; bilinear
+upsampling makes the last layer's input smooth at the scale of one pixel, as pen strokes are
+(measured in docs/papers/gan.md, "The quick recipe").
 The per-pixel output bias starts at the paper's "marginal" initialisation
 (:func:`seminal.gan.models.marginal_logit`), as the MLP's output bias does. Weights use torch's
 default initialisation. Batch norm in G is a deviation from the paper (its G had none); in
@@ -28,7 +33,10 @@ from torch import nn
 
 from seminal.gan.models import _check_positive_int, check_output_bias
 
-__all__ = ["ConvGenerator"]
+__all__ = ["ConvGenerator", "UPSAMPLING_MODES"]
+
+#: How :class:`ConvGenerator` doubles its feature maps' resolution.
+UPSAMPLING_MODES: tuple[str, ...] = ("bilinear", "nearest")
 
 
 class ConvGenerator(nn.Module):
@@ -38,14 +46,19 @@ class ConvGenerator(nn.Module):
         noise_dim: dimension of z (100 as the paper).
         channels: c, the width of the 14x14 layer (the 7x7 layer has 2c).
         output_bias: initial per-pixel output bias ``(784,)`` (e.g. :func:`marginal_logit`); None = 0.
+        upsampling: "bilinear" or "nearest" (see the module docstring).
     """
 
     data_dim = 784
 
-    def __init__(self, noise_dim: int = 100, channels: int = 32, output_bias: torch.Tensor | None = None) -> None:
+    def __init__(self, noise_dim: int = 100, channels: int = 32, output_bias: torch.Tensor | None = None,
+                 upsampling: str = "bilinear") -> None:
         super().__init__()
         self.noise_dim = _check_positive_int("noise_dim", noise_dim)
         self.channels = _check_positive_int("channels", channels)
+        if upsampling not in UPSAMPLING_MODES:
+            raise ValueError(f"Invalid upsampling: {upsampling!r} (expected one of {UPSAMPLING_MODES})")
+        self.upsampling = upsampling
         c = self.channels
         self.project = nn.Linear(self.noise_dim, 2 * c * 7 * 7)
         self.project_norm = nn.BatchNorm1d(2 * c * 7 * 7)
@@ -66,6 +79,11 @@ class ConvGenerator(nn.Module):
         if z.ndim != 2 or z.shape[1] != self.noise_dim:
             raise ValueError(f"Invalid z: shape {tuple(z.shape)} (expected (B, {self.noise_dim}))")
         h = F.relu(self.project_norm(self.project(z))).view(-1, 2 * self.channels, 7, 7)
-        h = F.relu(self.norm1(self.conv1(F.interpolate(h, scale_factor=2.0, mode="nearest"))))  # (B, c, 14, 14)
-        logits = self.conv2(F.interpolate(h, scale_factor=2.0, mode="nearest")).flatten(1)  # (B, 784)
+        h = F.relu(self.norm1(self.conv1(self._upsample(h))))  # (B, c, 14, 14)
+        logits = self.conv2(self._upsample(h)).flatten(1)  # (B, 784)
         return torch.sigmoid(logits + self.pixel_bias)
+
+    def _upsample(self, h: torch.Tensor) -> torch.Tensor:
+        if self.upsampling == "nearest":
+            return F.interpolate(h, scale_factor=2.0, mode="nearest")
+        return F.interpolate(h, scale_factor=2.0, mode="bilinear", align_corners=False)
