@@ -126,10 +126,11 @@ def test_conv_generator_files_without_upsampling_load_as_nearest(tmp_path: Path)
     G = ConvGenerator(noise_dim=10, channels=4, upsampling="nearest").eval()
     path = save_generator(tmp_path / "generator.pt", G, prior="uniform")
     blob = torch.load(path, weights_only=True)
-    del blob["upsampling"], blob["content_crc32"]  # as written before the field existed
+    del blob["upsampling"], blob["fine_channels"], blob["content_crc32"]  # as written before the fields existed
     blob["content_crc32"] = content_checksum(blob)
     torch.save(blob, path)
-    assert load_generator(path).generator.upsampling == "nearest"
+    loaded = load_generator(path).generator
+    assert loaded.upsampling == "nearest" and loaded.fine_channels == 0
 
 
 def test_invalid_upsampling_is_refused_by_name() -> None:
@@ -137,3 +138,34 @@ def test_invalid_upsampling_is_refused_by_name() -> None:
         ConvGenerator(noise_dim=10, channels=4, upsampling="bicubic")
     with pytest.raises(ValueError, match="Invalid g_upsampling"):
         _cfg(g_arch="conv", g_upsampling="bicubic").validate()
+
+
+def test_fine_layer_adds_exactly_its_parameters_and_round_trips(tmp_path: Path) -> None:
+    from seminal.gan.checkpoint import save_generator
+
+    def count(module: torch.nn.Module) -> int:
+        return sum(p.numel() for p in module.parameters())
+
+    c, f = 4, 3
+    plain, fine = ConvGenerator(noise_dim=10, channels=c), ConvGenerator(noise_dim=10, channels=c, fine_channels=f)
+    # + conv 3x3 c -> f with bias, batch norm (scale, shift) on f; the output conv reads f maps instead of c
+    assert count(fine) - count(plain) == (9 * c * f + f) + 2 * f + 9 * (f - c)
+    with torch.no_grad():
+        assert fine.eval()(torch.rand(2, 10)).shape == (2, 784)
+    save_generator(tmp_path / "generator.pt", fine, prior="uniform")
+    loaded = load_generator(tmp_path).generator
+    assert loaded.fine_channels == f
+    z = torch.rand(3, 10)
+    assert torch.equal(loaded(z), fine(z))
+    with pytest.raises(ValueError, match="Invalid fine_channels"):
+        ConvGenerator(noise_dim=10, channels=c, fine_channels=-1)
+    with pytest.raises(ValueError, match="Invalid g_fine_channels"):
+        _cfg(g_arch="conv", g_fine_channels=1.5).validate()
+
+
+def test_training_with_the_fine_layer_writes_a_loadable_file(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    train_gan(_cfg(epochs=1, g_arch="conv", g_channels=4, g_fine_channels=2),
+              RunContext(out_dir=tmp_path, seed=0, progress=False), _images()[:80])
+    G = load_generator(tmp_path).generator
+    assert isinstance(G, ConvGenerator) and G.fine_channels == 2 and G.upsampling == "bilinear"

@@ -11,7 +11,11 @@ Architecture (``channels`` = c)::
 
     z (noise_dim) -> linear 2c·7·7 -> batch norm -> ReLU -> reshape (2c, 7, 7)
       -> upsampling x2 -> conv 3x3 (2c -> c) -> batch norm -> ReLU      (c, 14, 14)
-      -> upsampling x2 -> conv 3x3 (c -> 1) + per-pixel bias -> sigmoid  (1, 28, 28)
+      -> upsampling x2 [-> conv 3x3 (c -> f) -> batch norm -> ReLU]      (f, 28, 28)
+      -> conv 3x3 (f -> 1) + per-pixel bias -> sigmoid                   (1, 28, 28)
+
+The bracketed layer at full resolution is there when ``fine_channels`` = f > 0 (with f = 0 the
+output convolution reads the c upsampled maps directly).
 
 Upsampling then convolving (rather than transposed convolutions) avoids checkerboard artefacts.
 ``upsampling`` is "bilinear" (default) or "nearest". With nearest-neighbour upsampling each output
@@ -47,24 +51,31 @@ class ConvGenerator(nn.Module):
         channels: c, the width of the 14x14 layer (the 7x7 layer has 2c).
         output_bias: initial per-pixel output bias ``(784,)`` (e.g. :func:`marginal_logit`); None = 0.
         upsampling: "bilinear" or "nearest" (see the module docstring).
+        fine_channels: f, the width of the extra 3x3 convolution at 28x28 (0 = none).
     """
 
     data_dim = 784
 
     def __init__(self, noise_dim: int = 100, channels: int = 32, output_bias: torch.Tensor | None = None,
-                 upsampling: str = "bilinear") -> None:
+                 upsampling: str = "bilinear", fine_channels: int = 0) -> None:
         super().__init__()
         self.noise_dim = _check_positive_int("noise_dim", noise_dim)
         self.channels = _check_positive_int("channels", channels)
         if upsampling not in UPSAMPLING_MODES:
             raise ValueError(f"Invalid upsampling: {upsampling!r} (expected one of {UPSAMPLING_MODES})")
         self.upsampling = upsampling
+        if not isinstance(fine_channels, int) or isinstance(fine_channels, bool) or fine_channels < 0:
+            raise ValueError(f"Invalid fine_channels: {fine_channels!r} (expected an int >= 0)")
+        self.fine_channels = fine_channels
         c = self.channels
         self.project = nn.Linear(self.noise_dim, 2 * c * 7 * 7)
         self.project_norm = nn.BatchNorm1d(2 * c * 7 * 7)
         self.conv1 = nn.Conv2d(2 * c, c, 3, padding=1)
         self.norm1 = nn.BatchNorm2d(c)
-        self.conv2 = nn.Conv2d(c, 1, 3, padding=1, bias=False)
+        if fine_channels > 0:
+            self.conv_fine = nn.Conv2d(c, fine_channels, 3, padding=1)
+            self.norm_fine = nn.BatchNorm2d(fine_channels)
+        self.conv2 = nn.Conv2d(fine_channels or c, 1, 3, padding=1, bias=False)
         self.pixel_bias = nn.Parameter(torch.zeros(self.data_dim))
         if output_bias is not None:
             self.set_output_bias(output_bias)
@@ -80,7 +91,10 @@ class ConvGenerator(nn.Module):
             raise ValueError(f"Invalid z: shape {tuple(z.shape)} (expected (B, {self.noise_dim}))")
         h = F.relu(self.project_norm(self.project(z))).view(-1, 2 * self.channels, 7, 7)
         h = F.relu(self.norm1(self.conv1(self._upsample(h))))  # (B, c, 14, 14)
-        logits = self.conv2(self._upsample(h)).flatten(1)  # (B, 784)
+        h = self._upsample(h)  # (B, c, 28, 28)
+        if self.fine_channels > 0:
+            h = F.relu(self.norm_fine(self.conv_fine(h)))  # (B, f, 28, 28)
+        logits = self.conv2(h).flatten(1)  # (B, 784)
         return torch.sigmoid(logits + self.pixel_bias)
 
     def _upsample(self, h: torch.Tensor) -> torch.Tensor:

@@ -76,6 +76,7 @@ class GANTrainConfig:
         g_channels: conv generator only: width c of its 14x14 layer.
         g_upsampling: conv generator only: "bilinear" or "nearest" upsampling (see
             :mod:`seminal.gan.conv_models`).
+        g_fine_channels: conv generator only: width of its extra 3x3 layer at 28x28 (0 = none).
         d_units, d_layers, d_pieces: maxout width, depth and pieces (240, 2, 5).
         d_input_keep, d_hidden_keep: dropout keep probabilities (0.8, 0.5).
         g_init_range, d_init_range: uniform weight init ranges (0.05, 0.005).
@@ -117,6 +118,7 @@ class GANTrainConfig:
     g_layers: int = 2
     g_channels: int = 32
     g_upsampling: str = "bilinear"
+    g_fine_channels: int = 0
     d_units: int = 240
     d_layers: int = 2
     d_pieces: int = 5
@@ -153,6 +155,8 @@ class GANTrainConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"Invalid {name}: {value!r} (expected an int >= 1)")
+        if not isinstance(self.g_fine_channels, int) or isinstance(self.g_fine_channels, bool) or self.g_fine_channels < 0:
+            raise ValueError(f"Invalid g_fine_channels: {self.g_fine_channels!r} (expected an int >= 0)")
         if self.update == "simultaneous" and self.k != 1:
             raise ValueError(f"Invalid k: {self.k} with update='simultaneous' (expected k = 1)")
         if not self.lr > 0:
@@ -189,7 +193,7 @@ def build_models(cfg: GANTrainConfig, train_images: torch.Tensor) -> tuple[Gener
     G: Generator | ConvGenerator
     if cfg.g_arch == "conv":
         G = ConvGenerator(noise_dim=cfg.noise_dim, channels=cfg.g_channels, output_bias=marginal_logit(train_images),
-                          upsampling=cfg.g_upsampling)
+                          upsampling=cfg.g_upsampling, fine_channels=cfg.g_fine_channels)
     else:
         G = Generator(
             noise_dim=cfg.noise_dim, hidden=(cfg.g_hidden,) * cfg.g_layers, data_dim=784,
