@@ -51,6 +51,9 @@ def test_keep_best_needs_a_monitor_and_the_monitor_needs_validation_images(tmp_p
 def test_min_iterations_adds_epochs_on_small_data() -> None:
     assert epochs_to_run(_cfg(epochs=1, min_iterations=780), 781) == 1  # 50,000 images, m = 64
     assert epochs_to_run(_cfg(epochs=1, min_iterations=780), 46) == 17  # the fallback's 3,000 images
+    # the quick preset: m = 32 gives 1,562 iterations per epoch on 50,000 images, 93 on the fallback's 3,000
+    assert epochs_to_run(_cfg(epochs=1, min_iterations=3000), 1562) == 2
+    assert epochs_to_run(_cfg(epochs=1, min_iterations=3000), 93) == 33
     assert epochs_to_run(_cfg(epochs=3), 10) == 3
     with pytest.raises(ValueError, match="Invalid min_iterations"):
         _cfg(min_iterations=-1).validate()
