@@ -150,7 +150,9 @@ def test_fine_layer_adds_exactly_its_parameters_and_round_trips(tmp_path: Path) 
         return sum(p.numel() for p in module.parameters())
 
     c, f = 4, 3
-    plain, fine = ConvGenerator(noise_dim=10, channels=c), ConvGenerator(noise_dim=10, channels=c, fine_channels=f)
+    bias = marginal_logit(_images())
+    plain, fine = ConvGenerator(noise_dim=10, channels=c), ConvGenerator(noise_dim=10, channels=c, fine_channels=f, output_bias=bias)
+    assert torch.equal(fine.pixel_bias.detach(), bias)  # the marginal initialisation holds with the fine layer
     # + conv 3x3 c -> f with bias, batch norm (scale, shift) on f; the output conv reads f maps instead of c
     assert count(fine) - count(plain) == (9 * c * f + f) + 2 * f + 9 * (f - c)
     with torch.no_grad():

@@ -4,8 +4,13 @@ Why it exists: the quick preset must give samples a person reads as digits in ab
 of one CPU core. The paper's MLP generator (and narrower MLPs) either collapse to a few digit
 classes or draw speckled strokes in that budget (docs/papers/gan.md, "The quick recipe"). A
 convolutional G shares weights across positions, so neighbouring pixels are correlated from the
-first step and isolated lit pixels are rare; the discriminator stays the paper's maxout MLP with
-its dropout.
+first step (fewer isolated lit pixels than the MLP draws in the same budget, though still more
+than real digits have); the discriminator stays the paper's maxout MLP with its dropout.
+
+What is the paper's: nothing of the architecture (the paper's MNIST G is a 1200-1200 ReLU MLP);
+the uniform noise, the sigmoid output and the "marginal" initialisation of the output bias are
+kept. What deviates: convolutions, upsampling, batch norm, and the sizes. The quick preset uses
+c = 16, bilinear upsampling and f = 8 (:func:`seminal.gan.reproductions.table1.quick`).
 
 Architecture (``channels`` = c)::
 
