@@ -10,7 +10,7 @@ than real digits have); the discriminator stays the paper's maxout MLP with its 
 What is the paper's: nothing of the architecture (the paper's MNIST G is a 1200-1200 ReLU MLP);
 the uniform noise, the sigmoid output and the "marginal" initialisation of the output bias are
 kept. What deviates: convolutions, upsampling, batch norm, and the sizes. The quick preset uses
-c = 16, bilinear upsampling and f = 16 (:func:`seminal.gan.reproductions.table1.quick`).
+c = 16, bilinear upsampling and f = 8 (:func:`seminal.gan.reproductions.table1.quick`).
 
 Architecture (``channels`` = c)::
 

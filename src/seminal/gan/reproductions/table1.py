@@ -88,7 +88,7 @@ def quick() -> Table1Config:
     Deviations:
 
     * G is the named convolutional variant :class:`~seminal.gan.conv_models.ConvGenerator`
-      (c = 16, bilinear upsampling, an extra 3x3 layer of 16 maps at 28x28, batch norm), not the
+      (c = 16, bilinear upsampling, an extra 3x3 layer of 8 maps at 28x28, batch norm), not the
       paper's 1200-1200 MLP: MLP generators collapse to a few digit classes or draw speckle within
       this budget; nearest-neighbour upsampling drew grainy strokes (2-3x the isolated pixels).
     * D is narrower: maxout 128 units x 3 pieces, twice (paper: 240 x 5; the paper's width was not
@@ -102,7 +102,7 @@ def quick() -> Table1Config:
     """
     return Table1Config(
         epochs=1, min_iterations=3000, batch_size=32, optimizer="adam", lr=1e-3, update="alternating", g_arch="conv", g_channels=16,
-        g_upsampling="bilinear", g_fine_channels=16, d_units=128, d_pieces=3, sample_every=1, checkpoint_every=500, cpu_threads=1,
+        g_upsampling="bilinear", g_fine_channels=8, d_units=128, d_pieces=3, sample_every=1, checkpoint_every=500, cpu_threads=1,
         parzen_samples=3_000, parzen_valid=300, parzen_test=1_000, quality_samples=1_000, classifier_epochs=5,
     )
 
