@@ -51,6 +51,9 @@ def test_keep_best_needs_a_monitor_and_the_monitor_needs_validation_images(tmp_p
 def test_min_iterations_adds_epochs_on_small_data() -> None:
     assert epochs_to_run(_cfg(epochs=1, min_iterations=780), 781) == 1  # 50,000 images, m = 64
     assert epochs_to_run(_cfg(epochs=1, min_iterations=780), 46) == 17  # the fallback's 3,000 images
+    # the quick preset: m = 32 gives 1,562 iterations per epoch on 50,000 images, 93 on the fallback's 3,000
+    assert epochs_to_run(_cfg(epochs=1, min_iterations=3000), 1562) == 2
+    assert epochs_to_run(_cfg(epochs=1, min_iterations=3000), 93) == 33
     assert epochs_to_run(_cfg(epochs=3), 10) == 3
     with pytest.raises(ValueError, match="Invalid min_iterations"):
         _cfg(min_iterations=-1).validate()
@@ -88,3 +91,86 @@ def test_training_with_the_conv_generator_writes_a_loadable_file(tmp_path: Path)
     assert isinstance(load_generator(tmp_path).generator, ConvGenerator)
     with pytest.raises(ValueError, match="Invalid g_arch"):
         _cfg(g_arch="resnet").validate()
+
+
+def test_conv_generator_upsampling_modes_differ_and_round_trip(tmp_path: Path) -> None:
+    from seminal.gan.checkpoint import save_generator
+
+    z = torch.rand(4, 10, generator=torch.Generator().manual_seed(1))
+    outputs = {}
+    for mode in ("bilinear", "nearest"):
+        torch.manual_seed(0)  # the same weights for both modes
+        G = ConvGenerator(noise_dim=10, channels=4, upsampling=mode).eval()
+        save_generator(tmp_path / mode / "generator.pt", G, prior="uniform")
+        loaded = load_generator(tmp_path / mode)
+        assert loaded.generator.upsampling == mode
+        with torch.no_grad():
+            outputs[mode] = G(z)
+            assert torch.equal(loaded.generator(z), outputs[mode])
+    assert ConvGenerator(noise_dim=10, channels=4).upsampling == "bilinear"
+    assert not torch.allclose(outputs["bilinear"], outputs["nearest"])
+
+
+def test_upsampling_modes_double_the_resolution_as_named() -> None:
+    # nearest copies each feature into a 2x2 block; bilinear interpolates between features
+    h = torch.randn(1, 1, 14, 14, generator=torch.Generator().manual_seed(0))
+    up_b = ConvGenerator(noise_dim=10, channels=4)._upsample(h)
+    up_n = ConvGenerator(noise_dim=10, channels=4, upsampling="nearest")._upsample(h)
+    assert up_b.shape == up_n.shape == (1, 1, 28, 28)
+    assert torch.equal(up_n[..., ::2, :], up_n[..., 1::2, :])  # nearest copies rows
+    assert not torch.equal(up_b[..., ::2, :], up_b[..., 1::2, :])
+
+
+def test_conv_generator_files_without_upsampling_load_as_nearest(tmp_path: Path) -> None:
+    from seminal.gan.checkpoint import save_generator
+    from seminal.training.checkpoint import content_checksum
+
+    torch.manual_seed(0)
+    G = ConvGenerator(noise_dim=10, channels=4, upsampling="nearest").eval()
+    path = save_generator(tmp_path / "generator.pt", G, prior="uniform")
+    blob = torch.load(path, weights_only=True)
+    del blob["upsampling"], blob["fine_channels"], blob["content_crc32"]  # as written before the fields existed
+    blob["content_crc32"] = content_checksum(blob)
+    torch.save(blob, path)
+    loaded = load_generator(path).generator
+    assert loaded.upsampling == "nearest" and loaded.fine_channels == 0
+
+
+def test_invalid_upsampling_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match="Invalid upsampling"):
+        ConvGenerator(noise_dim=10, channels=4, upsampling="bicubic")
+    with pytest.raises(ValueError, match="Invalid g_upsampling"):
+        _cfg(g_arch="conv", g_upsampling="bicubic").validate()
+
+
+def test_fine_layer_adds_exactly_its_parameters_and_round_trips(tmp_path: Path) -> None:
+    from seminal.gan.checkpoint import save_generator
+
+    def count(module: torch.nn.Module) -> int:
+        return sum(p.numel() for p in module.parameters())
+
+    c, f = 4, 3
+    bias = marginal_logit(_images())
+    plain, fine = ConvGenerator(noise_dim=10, channels=c), ConvGenerator(noise_dim=10, channels=c, fine_channels=f, output_bias=bias)
+    assert torch.equal(fine.pixel_bias.detach(), bias)  # the marginal initialisation holds with the fine layer
+    # + conv 3x3 c -> f with bias, batch norm (scale, shift) on f; the output conv reads f maps instead of c
+    assert count(fine) - count(plain) == (9 * c * f + f) + 2 * f + 9 * (f - c)
+    with torch.no_grad():
+        assert fine.eval()(torch.rand(2, 10)).shape == (2, 784)
+    save_generator(tmp_path / "generator.pt", fine, prior="uniform")
+    loaded = load_generator(tmp_path).generator
+    assert loaded.fine_channels == f
+    z = torch.rand(3, 10)
+    assert torch.equal(loaded(z), fine(z))
+    with pytest.raises(ValueError, match="Invalid fine_channels"):
+        ConvGenerator(noise_dim=10, channels=c, fine_channels=-1)
+    with pytest.raises(ValueError, match="Invalid g_fine_channels"):
+        _cfg(g_arch="conv", g_fine_channels=1.5).validate()
+
+
+def test_training_with_the_fine_layer_writes_a_loadable_file(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    train_gan(_cfg(epochs=1, g_arch="conv", g_channels=4, g_fine_channels=2),
+              RunContext(out_dir=tmp_path, seed=0, progress=False), _images()[:80])
+    G = load_generator(tmp_path).generator
+    assert isinstance(G, ConvGenerator) and G.fine_channels == 2 and G.upsampling == "bilinear"

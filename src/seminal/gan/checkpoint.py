@@ -7,7 +7,8 @@
       "format": "seminal-gan-generator/1",
       "arch": "mlp",                          # "mlp" (the paper's G) or "conv" (ConvGenerator)
       "noise_dim": 100, "hidden": [1200, 1200], "data_dim": 784, "image_shape": [28, 28],
-                                              # "conv" stores "channels" instead of "hidden"
+                                              # "conv" stores "channels", "upsampling" and
+                                              # "fine_channels" instead of "hidden"
       "prior": "uniform",                     # the p_z to sample z from
       "state_dict": {...},                    # Generator.state_dict(), CPU tensors
       "meta": {"fingerprint": "...", "dataset": "mnist", "source": "...", "epochs": 300,
@@ -68,7 +69,8 @@ def save_generator(
     """Write ``generator`` to ``path`` atomically in the format above."""
     module = getattr(generator, "module", generator)  # unwrap DDP
     if isinstance(module, ConvGenerator):
-        arch: dict[str, Any] = {"arch": "conv", "channels": int(module.channels)}
+        arch: dict[str, Any] = {"arch": "conv", "channels": int(module.channels), "upsampling": module.upsampling,
+                                "fine_channels": int(module.fine_channels)}
     elif isinstance(module, Generator):
         arch = {"arch": "mlp", "hidden": [int(h) for h in module.hidden]}
     else:
@@ -105,7 +107,9 @@ def resolve_generator_path(path: str | Path) -> Path:
 def _build(blob: dict[str, Any]) -> Generator | ConvGenerator:
     arch = blob.get("arch", "mlp")
     if arch == "conv":
-        return ConvGenerator(noise_dim=int(blob["noise_dim"]), channels=int(blob["channels"]))
+        # files written before "upsampling" and "fine_channels" were stored: nearest-neighbour, no fine layer
+        return ConvGenerator(noise_dim=int(blob["noise_dim"]), channels=int(blob["channels"]),
+                             upsampling=str(blob.get("upsampling", "nearest")), fine_channels=int(blob.get("fine_channels", 0)))
     if arch == "mlp":
         return Generator(noise_dim=int(blob["noise_dim"]), hidden=tuple(blob["hidden"]), data_dim=int(blob["data_dim"]))
     raise ValueError(f"unknown arch {arch!r} (expected 'mlp' or 'conv')")

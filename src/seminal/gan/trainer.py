@@ -31,7 +31,7 @@ from torch.utils.data import TensorDataset
 from seminal.gan.algorithm1 import UPDATE_MODES, algorithm1_step
 from seminal.gan.checkpoint import GENERATOR_FILE, save_generator
 from seminal.gan.losses import GENERATOR_LOSSES
-from seminal.gan.conv_models import ConvGenerator
+from seminal.gan.conv_models import UPSAMPLING_MODES, ConvGenerator
 from seminal.gan.models import Discriminator, Generator, marginal_logit
 from seminal.gan.noise import PRIORS, sample_noise
 from seminal.gan.schedule import AuthorsSchedule
@@ -74,6 +74,9 @@ class GANTrainConfig:
             a named deviation used by the quick preset).
         g_hidden, g_layers: MLP generator ReLU width and depth (1200, 2).
         g_channels: conv generator only: width c of its 14x14 layer.
+        g_upsampling: conv generator only: "bilinear" or "nearest" upsampling (see
+            :mod:`seminal.gan.conv_models`).
+        g_fine_channels: conv generator only: width of its extra 3x3 layer at 28x28 (0 = none).
         d_units, d_layers, d_pieces: maxout width, depth and pieces (240, 2, 5).
         d_input_keep, d_hidden_keep: dropout keep probabilities (0.8, 0.5).
         g_init_range, d_init_range: uniform weight init ranges (0.05, 0.005).
@@ -114,6 +117,8 @@ class GANTrainConfig:
     g_hidden: int = 1200
     g_layers: int = 2
     g_channels: int = 32
+    g_upsampling: str = "bilinear"
+    g_fine_channels: int = 0
     d_units: int = 240
     d_layers: int = 2
     d_pieces: int = 5
@@ -141,6 +146,8 @@ class GANTrainConfig:
             raise ValueError(f"Invalid optimizer: {self.optimizer!r} (expected one of {OPTIMIZERS})")
         if self.g_arch not in G_ARCHS:
             raise ValueError(f"Invalid g_arch: {self.g_arch!r} (expected one of {G_ARCHS})")
+        if self.g_upsampling not in UPSAMPLING_MODES:
+            raise ValueError(f"Invalid g_upsampling: {self.g_upsampling!r} (expected one of {UPSAMPLING_MODES})")
         if self.prior not in PRIORS:
             raise ValueError(f"Invalid prior: {self.prior!r} (expected one of {PRIORS})")
         for name in ("epochs", "batch_size", "k", "noise_dim", "g_hidden", "g_layers", "g_channels", "d_units", "d_layers",
@@ -148,6 +155,8 @@ class GANTrainConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"Invalid {name}: {value!r} (expected an int >= 1)")
+        if not isinstance(self.g_fine_channels, int) or isinstance(self.g_fine_channels, bool) or self.g_fine_channels < 0:
+            raise ValueError(f"Invalid g_fine_channels: {self.g_fine_channels!r} (expected an int >= 0)")
         if self.update == "simultaneous" and self.k != 1:
             raise ValueError(f"Invalid k: {self.k} with update='simultaneous' (expected k = 1)")
         if not self.lr > 0:
@@ -183,7 +192,8 @@ def build_models(cfg: GANTrainConfig, train_images: torch.Tensor) -> tuple[Gener
     """G with its output bias at the training marginals, and D, both on the CPU."""
     G: Generator | ConvGenerator
     if cfg.g_arch == "conv":
-        G = ConvGenerator(noise_dim=cfg.noise_dim, channels=cfg.g_channels, output_bias=marginal_logit(train_images))
+        G = ConvGenerator(noise_dim=cfg.noise_dim, channels=cfg.g_channels, output_bias=marginal_logit(train_images),
+                          upsampling=cfg.g_upsampling, fine_channels=cfg.g_fine_channels)
     else:
         G = Generator(
             noise_dim=cfg.noise_dim, hidden=(cfg.g_hidden,) * cfg.g_layers, data_dim=784,
