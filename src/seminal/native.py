@@ -27,12 +27,13 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 import warnings
 from pathlib import Path
+from typing import Any
 
-__all__ = ["load", "available", "cache_dir", "run_split", "DISABLE_ENV"]
+__all__ = ["load", "bind", "available", "cache_dir", "run_split", "DISABLE_ENV"]
 
 #: Set to ``1`` to never build or load native kernels (the pure-torch paths are used).
 DISABLE_ENV = "SEMINAL_NO_NATIVE"
@@ -48,6 +49,7 @@ _FLAG_SETS: tuple[tuple[str, ...], ...] = (
     ("-O3", "-fno-trapping-math", "-fno-math-errno"),
 )
 _loaded: dict[str, ctypes.CDLL | None] = {}
+_bound: dict[str, dict[str, Any]] = {}
 _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
 
@@ -146,6 +148,23 @@ def load(source: str | os.PathLike[str]) -> ctypes.CDLL | None:
             )
         _loaded[key] = library
         return library
+
+
+def bind(source: str | os.PathLike[str], signatures: Mapping[str, Sequence[Any]]) -> dict[str, Any] | None:
+    """The functions named in ``signatures`` (name -> ctypes argument types; they return void) of
+    the compiled ``source``, ready to call; ``None`` where it cannot be built. Bound once per process."""
+    key = str(Path(source).resolve())
+    if key not in _bound:
+        library = load(source)
+        if library is None:
+            return None
+        functions = {}
+        for name, argtypes in signatures.items():
+            function = getattr(library, name)
+            function.argtypes, function.restype = list(argtypes), None
+            functions[name] = function
+        _bound[key] = functions
+    return _bound[key]
 
 
 def available(source: str | os.PathLike[str]) -> bool:

@@ -40,7 +40,7 @@ def test_resolve_jobs_refuses_what_is_not_a_positive_int(bad: object) -> None:
 def test_cli_refuses_jobs_zero() -> None:
     done = subprocess.run([sys.executable, "-m", "seminal", "reproduce", "--jobs", "0"], capture_output=True, text=True)
     assert done.returncode == 2
-    assert "argument --jobs: expected an integer >= 1, got 0" in done.stderr
+    assert "argument --jobs: expected a positive integer, got 0" in done.stderr
 
 
 def test_two_papers_run_in_two_workers(tmp_path: Path) -> None:

@@ -34,27 +34,24 @@ _SOURCE = Path(__file__).with_name("onepass.cpp")
 _SUFFIX = {torch.float32: "f32", torch.float64: "f64"}
 #: Smallest share of a group's elements worth a thread of its own.
 _MIN_ELEMENTS_PER_THREAD = 1 << 16
-_functions: dict[str, Any] | None = None
+_I64, _PTR = ctypes.c_int64, ctypes.c_void_p
+#: The kernels' C signatures (see onepass.cpp), for each element type.
+_SIGNATURES = {
+    name: argtypes
+    for suffix in _SUFFIX.values()
+    for name, argtypes in (
+        (f"adam_onepass_{suffix}", [_I64] + [_PTR] * 9 + [_I64, _I64]),
+        (f"adamax_onepass_{suffix}", [_I64] + [_PTR] * 8 + [_I64, _I64]),
+    )
+}
 
 
 def _library_functions() -> dict[str, Any] | None:
-    global _functions
-    if _functions is None:
-        library = native.load(_SOURCE)
-        if library is None:
-            return None
-        i64, ptr = ctypes.c_int64, ctypes.c_void_p
-        table = {}
-        for suffix in _SUFFIX.values():
-            adam = getattr(library, f"adam_onepass_{suffix}")
-            adam.argtypes = [i64, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, i64, i64]
-            adam.restype = None
-            adamax = getattr(library, f"adamax_onepass_{suffix}")
-            adamax.argtypes = [i64, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, i64, i64]
-            adamax.restype = None
-            table[f"adam_{suffix}"], table[f"adamax_{suffix}"] = adam, adamax
-        _functions = table
-    return _functions
+    """``{"adam_f32": fn, "adamax_f32": fn, ...}``, or ``None`` without a build."""
+    functions = native.bind(_SOURCE, _SIGNATURES)
+    if functions is None:
+        return None
+    return {name.replace("_onepass", ""): function for name, function in functions.items()}
 
 
 def available() -> bool:

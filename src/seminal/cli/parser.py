@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 from typing import NoReturn
 
-__all__ = ["OneLineParser", "build_parser", "seed_value", "DATASETS", "SEED_LIMIT"]
+__all__ = ["OneLineParser", "build_parser", "seed_value", "positive_int", "DATASETS", "SEED_LIMIT"]
 
 DATASETS = ("mnist", "fashion-mnist", "kmnist")
 #: Seeds are 63-bit: torch, NumPy (reduced mod 2**32) and Python's random all take them.
@@ -36,14 +36,14 @@ def seed_value(text: str) -> int:
     return value
 
 
-def _positive_int(text: str) -> int:
-    """``--jobs``: an integer >= 1."""
+def positive_int(text: str) -> int:
+    """An option that counts something (``reproduce --jobs``, ``sample --nrow``): an integer >= 1."""
     try:
         value = int(text.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {value}")
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
     return value
 
 
@@ -125,7 +125,7 @@ def build_parser(run_fields: object | None = None, parser_class: type[OneLinePar
     )
     repro.add_argument("paper", nargs="?", default=None, choices=("adam", "stn", "gan"), help="adam, stn or gan (default: all)")
     _add_common_run_options(repro, None)
-    repro.add_argument("--jobs", type=_positive_int, default=None, metavar="N",
+    repro.add_argument("--jobs", type=positive_int, default=None, metavar="N",
                        help="worker processes: different papers' experiments run side by side, one paper's in "
                             "order (default: one per CPU core; 1 = one after another in this process)")
 

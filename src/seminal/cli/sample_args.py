@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from seminal.cli.parser import seed_value
+from seminal.cli.parser import positive_int, seed_value
 
 __all__ = ["add_sample_arguments", "MAX_SAMPLES"]
 
@@ -19,16 +19,6 @@ def _integer(text: str) -> int:
         return int(text.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected an integer from 1 to {MAX_SAMPLES:,}, got {text!r}") from None
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
 
 
 def _out_folder(text: str) -> Path:
@@ -45,5 +35,5 @@ def add_sample_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"how many samples, 1 to {MAX_SAMPLES:,} (default 100)")
     parser.add_argument("--out", type=_out_folder, default=None, help="output folder (default: <run dir>/samples)")
     parser.add_argument("--seed", type=seed_value, default=0, help="seed of the noise draws, in [0, 2**63) (default 0)")
-    parser.add_argument("--nrow", type=_positive, default=10, help="images per row of grid.png (default 10)")
+    parser.add_argument("--nrow", type=positive_int, default=10, help="images per row of grid.png (default 10)")
     parser.add_argument("--no-individual", action="store_true", help="write only grid.png and samples.pt")

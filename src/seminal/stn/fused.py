@@ -36,30 +36,26 @@ __all__ = ["projective_warp", "fused_projective_available", "takes_fused_path"]
 
 _SOURCE = Path(__file__).with_name("projective_warp.cpp")
 _SUFFIX = {torch.float32: "f32", torch.float64: "f64"}
-_functions: dict[str, Any] | None = None
 #: Smallest share of the batch worth a thread of its own.
 _MIN_IMAGES_PER_THREAD = 4
+_I64, _PTR = ctypes.c_int64, ctypes.c_void_p
+#: The kernels' C signatures (see projective_warp.cpp), for each element type.
+_SIGNATURES = {
+    name: argtypes
+    for suffix in _SUFFIX.values()
+    for name, argtypes in (
+        (f"projective_warp_forward_{suffix}", [_PTR, _PTR, _PTR] + [_I64] * 6),
+        (f"projective_warp_backward_{suffix}", [_PTR, ctypes.POINTER(_I64)] + [_PTR] * 4 + [_I64] * 6),
+    )
+}
 
 
 def _library_functions() -> dict[str, Any] | None:
-    """The four kernel entry points with their ctypes signatures, or ``None`` without a build."""
-    global _functions
-    if _functions is None:
-        library = native.load(_SOURCE)
-        if library is None:
-            return None
-        i64, ptr = ctypes.c_int64, ctypes.c_void_p
-        table = {}
-        for suffix in _SUFFIX.values():
-            fwd = getattr(library, f"projective_warp_forward_{suffix}")
-            fwd.argtypes = [ptr, ptr, ptr, i64, i64, i64, i64, i64, i64]
-            fwd.restype = None
-            bwd = getattr(library, f"projective_warp_backward_{suffix}")
-            bwd.argtypes = [ptr, ctypes.POINTER(i64), ptr, ptr, ptr, ptr, i64, i64, i64, i64, i64, i64]
-            bwd.restype = None
-            table[f"forward_{suffix}"], table[f"backward_{suffix}"] = fwd, bwd
-        _functions = table
-    return _functions
+    """``{"forward_f32": fn, "backward_f32": fn, ...}``, or ``None`` without a build."""
+    functions = native.bind(_SOURCE, _SIGNATURES)
+    if functions is None:
+        return None
+    return {name.replace("projective_warp_", ""): function for name, function in functions.items()}
 
 
 def fused_projective_available() -> bool:
