@@ -131,16 +131,20 @@ def test_torch_compile_fullgraph_of_adamax_step_has_no_graph_break():
 # -- GradScaler --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("cls", "impl"), [(Adam, "auto"), (Adam, "loop"), (Adam, "reference"), (AdaMax, "loop")])
-def test_grad_scaler_unscales_inside_the_step(cls, impl):
+@pytest.mark.parametrize("weight_decay", [0.0, 0.5])
+@pytest.mark.parametrize(
+    ("cls", "impl"), [(Adam, "auto"), (Adam, "loop"), (Adam, "reference"), (AdaMax, "auto"), (AdaMax, "loop")]
+)
+def test_grad_scaler_unscales_inside_the_step(cls, impl, weight_decay):
+    """Scaled training gives the unscaled twin's result and skips non-finite steps. With L2 weight
+    decay the update depends on the gradient's scale, so a step that did not divide the scale out
+    would differ from the twin's; without it, the plain case."""
     assert cls._step_supports_amp_scaling is True
     torch.manual_seed(0)
     model = torch.nn.Linear(4, 2)
     twin = copy.deepcopy(model)
-    # L2 weight decay makes the update depend on the gradient's scale: a step that did not divide
-    # the scale out would differ from the twin's.
-    opt = cls(model.parameters(), lr=0.01, weight_decay=0.5, impl=impl)
-    twin_opt = cls(twin.parameters(), lr=0.01, weight_decay=0.5, impl=impl)
+    opt = cls(model.parameters(), lr=0.01, weight_decay=weight_decay, impl=impl)
+    twin_opt = cls(twin.parameters(), lr=0.01, weight_decay=weight_decay, impl=impl)
     scaler = torch.amp.GradScaler("cpu", init_scale=2.0**12)
     x = torch.randn(8, 4)
     for _ in range(3):
