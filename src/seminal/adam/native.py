@@ -47,11 +47,8 @@ _SIGNATURES = {
 
 
 def _library_functions() -> dict[str, Any] | None:
-    """``{"adam_f32": fn, "adamax_f32": fn, ...}``, or ``None`` without a build."""
-    functions = native.bind(_SOURCE, _SIGNATURES)
-    if functions is None:
-        return None
-    return {name.replace("_onepass", ""): function for name, function in functions.items()}
+    """The kernels by their C names (``"adam_onepass_f32"``, ...), or ``None`` without a build."""
+    return native.bind(_SOURCE, _SIGNATURES)
 
 
 def available() -> bool:
@@ -118,7 +115,7 @@ def adam_onepass_(
     if not params:
         return
     functions, total, (numel, scalars, index) = _common(params, scalar_vectors, vector_index)
-    kernel = functions[f"adam_{_SUFFIX[params[0].dtype]}"]
+    kernel = functions[f"adam_onepass_{_SUFFIX[params[0].dtype]}"]
     arrays = [_pointers(t) for t in (params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs or [None], param_avgs or [None])]
     pointer = ctypes.c_void_p(scalars.data_ptr())
     _split(total, lambda lo, hi: kernel(len(params), *arrays, numel, pointer, index, lo, hi))
@@ -139,7 +136,7 @@ def adamax_onepass_(
     if not params:
         return
     functions, total, (numel, scalars, index) = _common(params, scalar_vectors, vector_index)
-    kernel = functions[f"adamax_{_SUFFIX[params[0].dtype]}"]
+    kernel = functions[f"adamax_onepass_{_SUFFIX[params[0].dtype]}"]
     arrays = [_pointers(t) for t in (params, grads, exp_avgs, exp_infs, param_avgs or [None])]
     pointer = ctypes.c_void_p(scalars.data_ptr())
     _split(total, lambda lo, hi: kernel(len(params), *arrays, numel, pointer, index, lo, hi))

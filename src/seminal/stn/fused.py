@@ -51,11 +51,8 @@ _SIGNATURES = {
 
 
 def _library_functions() -> dict[str, Any] | None:
-    """``{"forward_f32": fn, "backward_f32": fn, ...}``, or ``None`` without a build."""
-    functions = native.bind(_SOURCE, _SIGNATURES)
-    if functions is None:
-        return None
-    return {name.replace("projective_warp_", ""): function for name, function in functions.items()}
+    """The kernels by their C names (``"projective_warp_forward_f32"``, ...), or ``None`` without a build."""
+    return native.bind(_SOURCE, _SIGNATURES)
 
 
 def fused_projective_available() -> bool:
@@ -86,7 +83,7 @@ class _FusedProjectiveWarp(torch.autograd.Function):
         image, hom = image.contiguous(), hom.contiguous()
         n, c, height, width = image.shape
         out = torch.empty(n, c, out_h, out_w, dtype=image.dtype)
-        kernel = functions[f"forward_{_SUFFIX[image.dtype]}"]
+        kernel = functions[f"projective_warp_forward_{_SUFFIX[image.dtype]}"]
         _over_images(
             n, lambda i, k: kernel(_pointer(image, i), _pointer(hom, i), _pointer(out, i), k, c, height, width, out_h, out_w)
         )
@@ -107,7 +104,7 @@ class _FusedProjectiveWarp(torch.autograd.Function):
         grad_image = torch.empty_like(image) if ctx.needs_input_grad[0] else None  # the kernel zeroes it
         grad_hom = torch.empty_like(hom) if ctx.needs_input_grad[1] else None
         if grad_image is not None or grad_hom is not None:
-            kernel = functions[f"backward_{_SUFFIX[image.dtype]}"]
+            kernel = functions[f"projective_warp_backward_{_SUFFIX[image.dtype]}"]
             _over_images(
                 n,
                 lambda i, k: kernel(
