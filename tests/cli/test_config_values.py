@@ -66,6 +66,7 @@ class TypedConfig:
     prior: Prior = Prior.GAUSSIAN
     mode: Literal["sgd", "adam"] = "sgd"
     size: tuple[int, int] = (28, 28)
+    cells: tuple[tuple[str, str], ...] | None = None
 
 
 def test_enums_literals_and_fixed_tuples_parse_as_their_types() -> None:
@@ -77,5 +78,14 @@ def test_enums_literals_and_fixed_tuples_parse_as_their_types() -> None:
         parse_assignment("prior=laplace", fields, "x")
     with pytest.raises(ConfigValueError, match="--set mode: expected one of 'sgd', 'adam'"):
         parse_assignment("mode=rmsprop", fields, "x")
-    with pytest.raises(ConfigValueError, match="--set size: expected 2 comma-separated values"):
+    with pytest.raises(ConfigValueError, match=r"--set size: expected 2 values \(an? .*\) separated by ':'"):
         parse_assignment("size=1,2,3", fields, "x")
+
+
+def test_a_list_of_pairs_parses_with_colons_inside_the_pairs() -> None:
+    fields = {info.name: info for info in config_fields(TypedConfig)}
+    assert parse_assignment("cells=FCN:R,CNN:RTS", fields, "x") == ("cells", (("FCN", "R"), ("CNN", "RTS")))
+    assert parse_assignment("cells=FCN:R", fields, "x") == ("cells", (("FCN", "R"),))
+    assert parse_assignment("size=32:28", fields, "x") == ("size", (32, 28))
+    with pytest.raises(ConfigValueError, match="--set cells: expected .*e.g. a:a"):
+        parse_assignment("cells=FCN:R:E", fields, "x")

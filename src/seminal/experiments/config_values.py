@@ -79,7 +79,8 @@ def _describe(hint: Any) -> str:
     if origin is tuple:
         if len(args) == 2 and args[1] is Ellipsis:
             return f"a comma-separated list of {_plural(args[0])}, e.g. a or a,b"
-        return f"{len(args)} comma-separated values ({', '.join(_describe(a) for a in args)})"
+        example = ":".join("a" for _ in args)
+        return f"{len(args)} values ({', '.join(_describe(a) for a in args)}) separated by ':' (or ','), e.g. {example}"
     if origin in (list, set, frozenset):
         return f"a comma-separated list of {_plural(args[0] if args else Any)}"
     if origin is dict:
@@ -141,6 +142,9 @@ def _convert(raw: Any, hint: Any, default: Any = None) -> Any:
     if origin in (tuple, list, set, frozenset):
         items = _split_sequence(raw, hint)
         if origin is tuple and not (len(args) == 2 and args[1] is Ellipsis) and args:
+            if isinstance(raw, str) and len(items) == 1 and ":" in raw:
+                # A fixed tuple inside a list (``--set cells=FCN:R,CNN:RTS``): its values are ':'-separated.
+                items = [part.strip() for part in raw.split(":")]
             if len(items) != len(args):
                 raise _Mismatch(_describe(hint))
             return tuple(_convert(item, a) for item, a in zip(items, args))

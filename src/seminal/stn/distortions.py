@@ -45,6 +45,7 @@ __all__ = [
     "elastic",
     "translate_clutter",
     "distort",
+    "distort_batch",
     "block_generator",
     "BLOCK",
 ]
@@ -225,6 +226,19 @@ _GENERATORS: dict[str, Callable[..., tuple[torch.Tensor, dict[str, torch.Tensor]
 def block_generator(seed: int, block: int) -> torch.Generator:
     """The generator of block ``block`` of a set generated with ``seed``."""
     return torch.Generator().manual_seed((int(seed) * 1_000_003 + int(block) * 7_919 + 12_345) % (1 << 63))
+
+
+def distort_batch(name: str, images: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """Distort one batch (uint8 ``(N, 28, 28)`` or float ``(N, 1, 28, 28)`` on the CPU) with set
+    ``name``, drawing from ``gen``; TC takes its clutter from the other digits of the batch.
+
+    For training on distortions drawn afresh; fixed sets come from :func:`distort`.
+    """
+    if name not in DISTORTIONS:
+        raise ValueError(f"Invalid distortion: {name!r} (expected one of {DISTORTIONS})")
+    if name == "TC":
+        return translate_clutter(images, gen)[0]
+    return _GENERATORS[name](images, gen)[0]
 
 
 def distort(name: str, images: torch.Tensor, seed: int) -> torch.Tensor:
