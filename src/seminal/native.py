@@ -49,7 +49,7 @@ _FLAG_SETS: tuple[tuple[str, ...], ...] = (
     ("-O3", "-fno-trapping-math", "-fno-math-errno"),
 )
 _loaded: dict[str, ctypes.CDLL | None] = {}
-_bound: dict[str, dict[str, Any]] = {}
+_bound: dict[Any, dict[str, Any]] = {}
 _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
 
@@ -153,6 +153,8 @@ def load(source: str | os.PathLike[str]) -> ctypes.CDLL | None:
 def bind(source: str | os.PathLike[str], signatures: Mapping[str, Sequence[Any]]) -> dict[str, Any] | None:
     """The functions named in ``signatures`` (name -> ctypes argument types; they return void) of
     the compiled ``source``, ready to call; ``None`` where it cannot be built. Bound once per process."""
+    if source in _bound:  # the caller's own argument: optimizers call this every step, resolve() costs syscalls
+        return _bound[source]
     key = str(Path(source).resolve())
     if key not in _bound:
         library = load(source)
@@ -164,6 +166,7 @@ def bind(source: str | os.PathLike[str], signatures: Mapping[str, Sequence[Any]]
             function.argtypes, function.restype = list(argtypes), None
             functions[name] = function
         _bound[key] = functions
+    _bound[source] = _bound[key]
     return _bound[key]
 
 

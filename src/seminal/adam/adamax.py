@@ -125,8 +125,8 @@ class AdaMax(PaperOptimizer):
         return adamax_reference_step(param, grad, *moments, step, **hyper)
 
     def _auto_impl(self, group: dict[str, Any], entries: list[ParamEntry]) -> str:
-        total = sum(e[0].numel() for e in entries)
         on_cpu = all(e[0].device.type == "cpu" for e in entries)
         if on_cpu and native.available():
             return "compiled"  # the native multi-tensor kernel: no compile time, whatever the size
+        total = sum(e[0].numel() for e in entries)
         return "compiled" if on_cpu and total >= AUTO_COMPILE_MIN_NUMEL and compiled.compiled_available() else "loop"

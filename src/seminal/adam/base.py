@@ -276,6 +276,14 @@ class PaperOptimizer(CheckedStateMixin, StepInBackwardMixin, AveragingMixin, Sta
         # Per dtype: params, grads, one column per state tensor (None: the option is off), counters.
         batches: dict[torch.dtype, tuple[list[Tensor], list[Tensor], list[list[Tensor]], list[Tensor]]] = {}
         leftovers: list[ParamEntry] = []
+        fast = _uniform_native_batch(entries, verified)
+        if fast is not None:
+            # The common case, column by column (list comprehensions, no per-entry branching): every
+            # state was checked this step and the native kernel takes it, one dtype, gradients dense.
+            states = [state for _, _, state in entries]
+            columns = [[state[key] for state in states] if key is not None else [] for key in keys]
+            batches[fast] = ([e[0] for e in entries], [e[1] for e in entries], columns, [state["step"] for state in states])
+            entries = []
         for param, grad, state in entries:
             record = verified.get(id(param))
             # The state side was checked this step (checks.py records whether native takes it);
@@ -336,6 +344,17 @@ class PaperOptimizer(CheckedStateMixin, StepInBackwardMixin, AveragingMixin, Sta
                 # θ̄ follows the exact float64 θ, not its rounded copy in the parameter.
                 beta = group["averaging"]
                 state["param_avg"] = beta * state["param_avg"].to(torch.float64) + (1.0 - beta) * result[0]
+
+
+def _uniform_native_batch(entries: list[ParamEntry], verified: dict[int, tuple[Any, ...]]) -> torch.dtype | None:
+    """The dtype of ``entries`` when all of them go to the native kernel as they are (checked
+    state the kernel takes, contiguous gradients of the parameter's dtype, one dtype), else None."""
+    dtype = entries[0][0].dtype
+    for param, grad, _ in entries:
+        record = verified.get(id(param))
+        if record is None or not record[6] or param.dtype is not dtype or grad.dtype is not dtype or not grad.is_contiguous():
+            return None
+    return dtype
 
 
 def _unscaled(entries: list[ParamEntry], grad_scale: Tensor) -> list[ParamEntry]:

@@ -47,6 +47,10 @@ class CheckedStateMixin:
         signature = (id(group), group["impl"], keys)
         # Under torch.compile the full check is traced every time (no pointers, no cache).
         verified: dict[int, tuple[Any, ...]] = {} if torch.compiler.is_compiling() else self._verified_states()
+        if only is None and len(verified) > 1:
+            fast = self._all_verified(group["params"], verified, keys, signature)
+            if fast is not None:
+                return fast
         entries: list[ParamEntry] = []
         for index, param in enumerate(group["params"]):
             if only is not None and param is not only:
@@ -70,6 +74,30 @@ class CheckedStateMixin:
                 self._check_entry(group, group_index, index, param, state, moments, keys, signature)
             entries.append((param, grad, state))  # type: ignore[arg-type]
         return entries
+
+    def _all_verified(self, params: list[Tensor], verified: dict[int, tuple[Any, ...]], keys: tuple[str, ...],
+                      signature: tuple[Any, ...]) -> list[ParamEntry] | None:
+        """The entries of a group whose every parameter has a dense gradient and a record that
+        still holds, else None (the caller then checks parameter by parameter).
+
+        The same test as the loop in :meth:`_validated_entries`, column by column: at hundreds of
+        tensors per group the list comprehensions halve the Python cost of a step.
+        """
+        grads = [param.grad for param in params]
+        # (`None in grads` would call Tensor.__eq__ on every gradient.)
+        if any(grad is None or grad.is_sparse for grad in grads):
+            return None
+        records = [verified.get(id(param)) for param in params]
+        if None in records:
+            return None
+        states = [self.state.get(param) for param in params]
+        if (
+            any(record[1] != signature for record in records)  # type: ignore[index]
+            or [param.data_ptr() for param in params] != [record[0] for record in records]  # type: ignore[index]
+            or [tuple(map(id, map(state.get, keys))) for state in states] != [record[2] for record in records]  # type: ignore[index, union-attr]
+        ):
+            return None
+        return list(zip(params, grads, states))  # type: ignore[arg-type]
 
     def _verified_states(self) -> dict[int, tuple[Any, ...]]:
         """id(param) -> (data_ptr, group signature, ids of state tensors, fused takes it, contiguous,
