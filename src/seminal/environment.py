@@ -53,7 +53,9 @@ def describe_hardware(env: dict[str, Any]) -> str:
     if env.get("cpu_count"):
         parts.append(f"{env['cpu_count']} cores")
     if env.get("torch_threads"):
-        parts.append(f"{env['torch_threads']} torch thread{'s' if env['torch_threads'] != 1 else ''}")
+        threads = f"{env['torch_threads']} torch thread{'s' if env['torch_threads'] != 1 else ''}"
+        # `seminal reproduce --jobs N`: the experiments ran in N worker processes with their own threads.
+        parts.append(f"{env['workers']} worker processes of {threads}" if env.get("workers", 1) > 1 else threads)
     if env.get("memory_gib"):
         parts.append(f"{env['memory_gib']} GiB")
     if str(device).startswith("cuda") and env.get("gpus"):

@@ -52,3 +52,21 @@ def test_two_papers_run_in_two_workers(tmp_path: Path) -> None:
     for record in records:
         assert record.out_dir == tmp_path / record.experiment
         assert json.loads((record.out_dir / "run.json").read_text())["status"] == "ok"
+
+
+def test_the_hardware_line_names_the_workers_threads_not_the_parents() -> None:
+    from seminal.environment import describe_hardware
+
+    env = {"device": "cpu", "cpu_model": "Some CPU", "cpu_count": 8, "torch_threads": 8}
+    assert describe_hardware(env) == "cpu (Some CPU, 8 cores, 8 torch threads)"
+    assert describe_hardware({**env, "workers": 4, "torch_threads": 2}) == "cpu (Some CPU, 8 cores, 4 worker processes of 2 torch threads)"
+    assert describe_hardware({**env, "workers": 1, "torch_threads": 1}) == "cpu (Some CPU, 8 cores, 1 torch thread)"
+
+
+def test_worker_threads_share_the_cores_out() -> None:
+    from seminal.experiments.workers import worker_threads
+
+    cores = usable_cores()
+    assert worker_threads(1) == cores
+    assert worker_threads(cores) == 1
+    assert worker_threads(cores * 4) == 1

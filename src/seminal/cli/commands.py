@@ -158,7 +158,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     from seminal.experiments.registry import all_experiments, experiments_for
     from seminal.experiments.run_dirs import run_folder_lock
     from seminal.experiments.runner import run_experiment
-    from seminal.experiments.workers import group_by_paper, resolve_jobs, run_in_workers
+    from seminal.experiments.workers import group_by_paper, resolve_jobs, run_in_workers, worker_threads
     from seminal.io import atomic_write_json
     from seminal.report import write_html_report
     from seminal.training.distributed import is_distributed, is_main_process
@@ -202,8 +202,11 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
                 records.append(record)
         if is_main_process():
             command = "seminal reproduce" + (f" {args.paper}" if args.paper else "") + (f" --preset {args.preset}" if args.preset != "full" else "")
+            environment = collect_environment()
+            if jobs > 1:  # the header states what the experiments ran with, not this parent process
+                environment.update(workers=jobs, torch_threads=worker_threads(jobs))
             report = write_html_report(out / "report.html", records, title=f"seminal reproduction ({scope}, {args.preset})",
-                                       environment=collect_environment(), command=command)
+                                       environment=environment, command=command)
             atomic_write_json(out / "summary.json", [r.summary() for r in records])
             print(f"seminal: report written to {report}")
     failed = [r.experiment for r in records if r.status == "failed"]

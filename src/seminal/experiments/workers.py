@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["usable_cores", "resolve_jobs", "group_by_paper", "run_in_workers", "WorkerTask"]
+__all__ = ["usable_cores", "resolve_jobs", "group_by_paper", "run_in_workers", "WorkerTask", "worker_threads"]
 
 
 def usable_cores() -> int:
@@ -97,7 +97,7 @@ def run_in_workers(
     """
     if jobs < 1:
         raise ValueError(f"Invalid jobs: {jobs!r} (expected an int >= 1)")
-    threads = max(1, usable_cores() // jobs)
+    threads = worker_threads(jobs)
     tasks = [WorkerTask(tuple(e.id for e in group), dict(run_kwargs), Path(out), threads) for group in groups]
     # spawn, not fork: a forked child inherits torch's thread pools mid-use and can deadlock.
     context = multiprocessing.get_context("spawn")
@@ -115,3 +115,8 @@ def run_in_workers(
         raise
     pool.shutdown(wait=True)
     return [record for i in range(len(tasks)) for record in results[i]]
+
+
+def worker_threads(jobs: int) -> int:
+    """Torch threads of each of ``jobs`` worker processes: the usable cores shared out evenly."""
+    return max(1, usable_cores() // max(1, jobs))
