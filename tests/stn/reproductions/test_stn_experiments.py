@@ -149,6 +149,41 @@ def test_table1_run_writes_rows_matching_its_metrics(tmp_path, monkeypatch) -> N
     assert (tmp_path / "checkpoints").is_dir()
 
 
+def test_table1_trains_on_fresh_distortions_in_bf16(tmp_path, monkeypatch) -> None:
+    """The laptop preset's two switches, end to end on a tiny run: fresh distortions and a bf16 forward."""
+    monkeypatch.setattr(table1, "load_source_digits", lambda ctx: _synthetic_digits())
+    seen: list[tuple[torch.Size, torch.dtype, bool]] = []
+    original = table1.train_classifier
+
+    def spy(ctx, model, train_set, test_set, settings, name, **kwargs):  # type: ignore[no-untyped-def]
+        transform = kwargs["batch_transform"]
+        assert isinstance(transform, table1.FreshDistortions) and settings.amp == "bf16"
+        seen.append((train_set.tensors[0].shape, test_set.tensors[0].dtype, torch.equal(transform(train_set.tensors[0][:4], 0), transform(train_set.tensors[0][:4], 0))))
+        return original(ctx, model, train_set, test_set, settings, name, **kwargs)
+
+    monkeypatch.setattr(table1, "train_classifier", spy)
+    cfg = dataclasses.replace(table1.smoke(), tc_models=(), iterations=3, seeds=1, fresh_distortions=True, amp="bf16")
+    result = table1.run(cfg, RunContext(out_dir=tmp_path, progress=False))
+    # The training set is the clean 28×28 digits (distorted per batch), the test set the fixed RTS one.
+    assert seen == [(torch.Size([64, 1, 28, 28]), torch.float32, True)] * 2
+    assert all(math.isfinite(c["test_error_mean"]) for c in result.metrics["cells"].values())
+
+
+def test_fresh_distortions_depend_on_the_seed_and_step_only() -> None:
+    from seminal.stn.distortions import OUTPUT_SIZE
+    from seminal.stn.reproductions.data import FreshDistortions
+
+    clean = torch.rand(6, 1, 28, 28)
+    for name in ("R", "RTS", "P", "E", "TC"):
+        batch = FreshDistortions(name, seed=3)(clean, 7)
+        assert batch.shape == (6, 1, OUTPUT_SIZE[name], OUTPUT_SIZE[name]) and batch.dtype == torch.float32
+        assert torch.equal(batch, FreshDistortions(name, seed=3)(clean, 7))  # a new object (a resumed run): same batch
+        assert not torch.equal(batch, FreshDistortions(name, seed=3)(clean, 8))  # the next step: new draws
+        assert not torch.equal(batch, FreshDistortions(name, seed=4)(clean, 7))
+    with pytest.raises(ValueError, match="Invalid distortion: 'X'"):
+        FreshDistortions("X", seed=0)
+
+
 def test_bad_model_name_in_config(tmp_path) -> None:
     cfg = dataclasses.replace(table1.smoke(), models=("CNN", "ResNet"))
     with pytest.raises(ValueError, match=r"Invalid model in config: 'ResNet'"):
@@ -215,6 +250,7 @@ def test_laptop_gives_fcn_cells_their_own_schedule() -> None:
     assert fcn.iterations == table1.LAPTOP_FCN_ITERATIONS and cnn.iterations == table1.LAPTOP_ITERATIONS
     assert fcn.lr_step == round(2 / 3 * fcn.iterations) and cnn.lr_step == round(2 / 3 * cnn.iterations)
     assert table1._settings(table1.Table1Config(), "FCN").lr_step == 50_000  # the paper's step
+    assert cfg.fresh_distortions and cnn.amp == "bf16" and table1._settings(table1.Table1Config(), "CNN").amp is None
 
 
 def test_compare_figure_sets_get_their_own_settings() -> None:
