@@ -30,3 +30,20 @@ def test_random_noise_is_speckled_and_blank_is_not() -> None:
 def test_bad_shapes_are_refused(bad: torch.Tensor) -> None:
     with pytest.raises(ValueError, match="Invalid images"):
         isolated_pixel_rate(bad)
+
+
+def test_gaussian_blur_keeps_mass_and_flat_regions_and_spreads_a_point() -> None:
+    from seminal.gan.pixels import gaussian_blur
+
+    point = torch.zeros(1, 28, 28)
+    point[0, 14, 14] = 1.0
+    blurred = gaussian_blur(point.reshape(1, 784), 0.5).reshape(28, 28)
+    assert abs(float(blurred.sum()) - 1.0) < 1e-6  # far from the border nothing leaks out
+    assert blurred[14, 14] < 1.0 and blurred[14, 15] > 0 and torch.allclose(blurred, blurred.T)
+    assert float(blurred[14, 14]) > float(blurred[14, 15]) > float(blurred[14, 16]) > 0
+    flat = torch.full((2, 784), 0.3)
+    assert torch.allclose(gaussian_blur(flat, 1.0).reshape(2, 28, 28)[:, 2:-2, 2:-2], torch.full((2, 24, 24), 0.3))
+    with pytest.raises(ValueError, match="Invalid sigma_px"):
+        gaussian_blur(flat, 0.0)
+    with pytest.raises(ValueError, match="Invalid images"):
+        gaussian_blur(torch.zeros(2, 28, 28), 0.5)
