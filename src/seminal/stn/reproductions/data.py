@@ -51,7 +51,9 @@ class FreshDistortions:
 
     Batch ``step`` draws from a generator seeded from ``(seed, step)``, so a resumed run sees the
     same batches as an uninterrupted one. The distortion runs on the CPU (where the generators
-    are); the result goes back to the batch's device.
+    are); the result goes back to the batch's device. On CUDA that is a copy to the host and back
+    every step: fine for the CPU laptop preset that uses it, not for a GPU schedule (the full
+    preset trains on fixed distorted sets, kept on the device).
     """
 
     def __init__(self, name: str, seed: int) -> None:
