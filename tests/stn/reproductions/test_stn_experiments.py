@@ -188,6 +188,8 @@ def test_bad_model_name_in_config(tmp_path) -> None:
     cfg = dataclasses.replace(table1.smoke(), models=("CNN", "ResNet"))
     with pytest.raises(ValueError, match=r"Invalid model in config: 'ResNet'"):
         table1.run(cfg, RunContext(out_dir=tmp_path, progress=False))
+    with pytest.raises(ValueError, match=r"Invalid amp: 'int8'"):
+        table1.run(dataclasses.replace(table1.smoke(), amp="int8"), RunContext(out_dir=tmp_path, progress=False))
     with pytest.raises(ValueError, match=r"Invalid transform: 'tps'"):
         compare.run(dataclasses.replace(compare.smoke(), transform="tps"), RunContext(out_dir=tmp_path, progress=False))
     with pytest.raises(ValueError, match=r"Invalid sets: \('R', 'TC'\)"):

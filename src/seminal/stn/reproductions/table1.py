@@ -211,6 +211,8 @@ def _check(cfg: Table1Config) -> None:
             raise ValueError(f"Invalid set in config: {name!r} (expected one of {tuple(OUTPUT_SIZE)})")
     if cfg.seeds < 1:
         raise ValueError(f"Invalid seeds: {cfg.seeds!r} (expected >= 1)")
+    if cfg.amp not in (None, "bf16", "fp16"):
+        raise ValueError(f"Invalid amp: {cfg.amp!r} (expected None, 'bf16' or 'fp16')")
     if cfg.cell_tolerance is not None and cfg.cell_tolerance < 1:
         raise ValueError(f"Invalid cell_tolerance: {cfg.cell_tolerance!r} (expected >= 1 or None)")
 
