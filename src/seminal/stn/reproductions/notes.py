@@ -49,16 +49,19 @@ from seminal.experiments.registry import (
 from seminal.stn.distortions import DIGIT, rotation_scale_theta
 from seminal.stn.grids import (
     affine_grid,
-    projective_grid,
-    solve_homography,
-    tps_control_points,
-    tps_grid,
 )
 from seminal.stn.localization import cnn_localization
 from seminal.stn.models import STClassifier, TutorialNet, build_table1_model
 from seminal.stn.reproductions.data import distorted_sets, load_source_digits
-from seminal.stn.sampling import reference_sample, sample_grid
+from seminal.stn.sampling import sample_grid
 from seminal.stn.transformer import SpatialTransformer
+from seminal.stn.reproductions.notes_figures import panel_figure, rotation_figure
+from seminal.stn.reproductions.notes_geometry import (
+    affine_special_cases,
+    identity_start,
+    sampler_checks,
+    transform_panel,
+)
 
 __all__ = [
     "EXPERIMENT",
@@ -265,142 +268,6 @@ def rotation_experiment(cfg: NotesSTNConfig, data: Any) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------
-# 2. the transforms beyond affine
-# ---------------------------------------------------------------------------------------------
-def _example_thetas(n: int, seed: int) -> dict[str, torch.Tensor]:
-    """Seeded example parameters of each transform (output -> input maps, float64).
-
-    affine: rotation U[−40°, 40°] and scale U[0.8, 1.1]; projective: the 4 corners moved by
-    N(0, 3 px); TPS: the 16 control points moved by N(0, 2.5 px) (stronger than the P and E sets so
-    that the difference from an affine warp is visible).
-    """
-    gen = torch.Generator().manual_seed(seed)
-    angle = -40.0 + 80.0 * torch.rand(n, generator=gen, dtype=torch.float64)
-    scale = 0.8 + 0.3 * torch.rand(n, generator=gen, dtype=torch.float64)
-    affine = rotation_scale_theta(angle, scale, torch.zeros(n, 2, dtype=torch.float64), DIGIT)
-    corners = torch.tensor([[-1.0, -1.0], [1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]], dtype=torch.float64)
-    moved = corners + torch.randn(n, 4, 2, generator=gen, dtype=torch.float64) * (3.0 / (DIGIT / 2.0))
-    homography = solve_homography(corners.expand(n, -1, -1), moved)  # output corners -> moved source corners
-    points = tps_control_points(4, dtype=torch.float64)
-    tps = points + torch.randn(n, points.shape[0], 2, generator=gen, dtype=torch.float64) * (2.5 / (DIGIT / 2.0))
-    return {"affine": affine, "projective": homography, "tps": tps}
-
-
-def transform_panel(images: torch.Tensor, seed: int) -> dict[str, torch.Tensor]:
-    """The same digits (uint8 ``(N, 28, 28)``) warped by an affine, a projective and a TPS grid."""
-    x = images.float().div(255.0).unsqueeze(1)
-    thetas = _example_thetas(images.shape[0], seed)
-    size = (DIGIT, DIGIT)
-    return {
-        "input": x,
-        "affine": sample_grid(x, affine_grid(thetas["affine"].float(), size)),
-        "projective": sample_grid(x, projective_grid(thetas["projective"].float(), size)),
-        "tps": sample_grid(x, tps_grid(thetas["tps"].float(), size)),
-    }
-
-
-def affine_special_cases(seed: int, n: int = 16) -> dict[str, float]:
-    """Affine is a special case of both other grids: largest coordinate gaps (float64).
-
-    * projective with H = [[A_θ], [0, 0, 1]] against the affine grid of A_θ;
-    * TPS whose source control points are A_θ applied to the regular 4×4 grid against the affine
-      grid (a TPS reproduces an affine map exactly: its bending part is then zero).
-    """
-    affine = _example_thetas(n, seed)["affine"]  # (n, 2, 3)
-    size = (DIGIT, DIGIT)
-    reference = affine_grid(affine, size)
-    last_row = torch.tensor([0.0, 0.0, 1.0], dtype=torch.float64).expand(n, 1, 3)
-    projective = projective_grid(torch.cat((affine, last_row), dim=1), size)
-    points = tps_control_points(4, dtype=torch.float64)  # (16, 2)
-    homogeneous = torch.cat((points, torch.ones(points.shape[0], 1, dtype=torch.float64)), dim=1)  # (16, 3)
-    moved = homogeneous @ affine.transpose(1, 2)  # (n, 16, 2)
-    tps = tps_grid(moved, size, points)
-    return {"projective_vs_affine": float((projective - reference).abs().max()),
-            "tps_vs_affine": float((tps - reference).abs().max())}
-
-
-# ---------------------------------------------------------------------------------------------
-# 3. smaller statements
-# ---------------------------------------------------------------------------------------------
-@torch.no_grad()
-def identity_start(images: torch.Tensor) -> float:
-    """Largest |V − U| of an untrained tutorial ST (zero regression weights, identity bias)."""
-    torch.manual_seed(0)
-    model = TutorialNet()
-    x = images.float().div(255.0).unsqueeze(1)
-    warped = model.stn(x)
-    return float((warped - x).abs().max())
-
-
-def sampler_checks(images: torch.Tensor, seed: int) -> dict[str, float]:
-    """Bilinear fast path against the eq. 3/eq. 5 reference, and one warp for every channel.
-
-    Returns the largest difference between :func:`sample_grid` and :func:`reference_sample` on
-    rotated digits, and between warping a 10-channel feature map at once and channel by channel.
-    """
-    x = images.float().div(255.0).unsqueeze(1).double()
-    grid = affine_grid(_example_thetas(images.shape[0], seed)["affine"], (DIGIT, DIGIT))
-    fast = sample_grid(x, grid)
-    ref = reference_sample(x, grid)
-    gen = torch.Generator().manual_seed(seed)
-    features = torch.randn(images.shape[0], 10, DIGIT, DIGIT, generator=gen, dtype=torch.float64)
-    together = sample_grid(features, grid)
-    apart = torch.cat([sample_grid(features[:, c : c + 1], grid) for c in range(features.shape[1])], dim=1)
-    return {"bilinear_vs_reference": float((fast - ref).abs().max()),
-            "multichannel_vs_per_channel": float((together - apart).abs().max())}
-
-
-# ---------------------------------------------------------------------------------------------
-# figures
-# ---------------------------------------------------------------------------------------------
-def _figure(width: float, height: float) -> Any:
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=(width, height), layout="constrained")
-
-
-COLORS = {"CNN": "tab:blue", "ST-CNN Aff": "tab:red", "tutorial": "tab:purple", "tutorial-no-st": "tab:green"}
-
-
-def _rotation_figure(result: dict[str, Any], cfg: NotesSTNConfig) -> Any:
-    fig = _figure(11.0, 4.0)
-    axes = fig.subplots(1, 2, sharey=True)
-    for ax, pair in zip(axes, PAIRS):
-        for key in pair:
-            per_seed = np.array([result["errors"][key][s] for s in cfg.seeds])
-            for row in per_seed:
-                ax.plot(cfg.angles, row, color=COLORS[key], alpha=0.3, lw=0.8)
-            ax.plot(cfg.angles, per_seed.mean(axis=0), "o-", color=COLORS[key], label=f"{MODELS[key]} (mean)")
-        ax.set(xlabel="rotation of the test digits (degrees)", xticks=cfg.angles)
-        ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=8)
-    axes[0].set_ylabel("test error (%)")
-    axes[0].set_title(f"Table 1 CNN ({cfg.param_budget:,}-parameter budget): with vs without an affine ST")
-    axes[1].set_title("seed's tutorial net: with vs without ST")
-    fig.suptitle(f"trained on rotated digits (R, ±90°), {cfg.iterations} Adam steps × {cfg.batch_size}; "
-                 f"thin lines: seeds {', '.join(map(str, cfg.seeds))}")
-    return fig
-
-
-def _panel_figure(panel: dict[str, torch.Tensor]) -> Any:
-    columns = [("input", "input digit"), ("affine", "affine (6 params)"),
-               ("projective", "projective (8 params)"), ("tps", "TPS (16 control points)")]
-    n = panel["input"].shape[0]
-    fig = _figure(6.0, 1.4 * n + 0.4)
-    axes = fig.subplots(n, len(columns), squeeze=False)
-    for c, (key, title) in enumerate(columns):
-        for r in range(n):
-            ax = axes[r][c]
-            ax.imshow(panel[key][r, 0].clamp(0, 1).numpy(), cmap="gray", vmin=0, vmax=1)
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if r == 0:
-                ax.set_title(title, fontsize=9)
-    fig.suptitle("one spatial-transformer sampler, three grid generators (§3.2)", fontsize=10)
-    return fig
-
-
-# ---------------------------------------------------------------------------------------------
 # the claims
 # ---------------------------------------------------------------------------------------------
 def error_growth(errors: list[float], angles: list[float]) -> float:
@@ -517,8 +384,8 @@ def run(cfg: NotesSTNConfig, ctx: RunContext) -> RunResult:
     identity_gap = identity_start(digits)
     sampler = sampler_checks(digits[:32], ctx.seed)
     claims = _claims(cfg, rotation, special, identity_gap, sampler)
-    figures = [ctx.save_figure(_rotation_figure(rotation, cfg), "stn_rotation"),
-               ctx.save_figure(_panel_figure(panel), "stn_transforms")]
+    figures = [ctx.save_figure(rotation_figure(rotation, cfg, PAIRS, MODELS), "stn_rotation"),
+               ctx.save_figure(panel_figure(panel), "stn_transforms")]
     errors = rotation["errors"]
     metrics = {
         "notes_claims": claims_metrics(claims),
