@@ -3,6 +3,8 @@ is touched). Each function returns a ``matplotlib.figure.Figure``."""
 
 from __future__ import annotations
 
+import textwrap
+
 from typing import Any
 
 import numpy as np
@@ -74,7 +76,10 @@ def canonical_form_figure(rows: list[dict[str, Any]], title: str) -> Figure:
         centers.append(top + side / 2)
         top += side
     aspect = canvas.shape[0] / canvas.shape[1]
-    fig = Figure(figsize=(1.0 + 0.55 * columns, 0.6 + 0.55 * columns * aspect), layout="constrained")
+    # At least 5 inches wide: with few digits (the smoke preset) the row labels and the title
+    # would otherwise leave the image no room (matplotlib then skips the layout and warns).
+    width = max(5.0, 1.0 + 0.55 * columns)
+    fig = Figure(figsize=(width, 0.9 + 0.55 * columns * aspect), layout="constrained")
     ax = fig.add_subplot()
     ax.imshow(canvas, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
     ax.set_yticks(centers, labels, fontsize=8)
@@ -89,7 +94,7 @@ def canonical_form_figure(rows: list[dict[str, Any]], title: str) -> Figure:
         twin.tick_params(length=0)
         for spine in twin.spines.values():
             spine.set_visible(False)
-    ax.set_title(title, fontsize=9)
+    ax.set_title(textwrap.fill(title, width=int(14 * width)), fontsize=9)
     return fig
 
 
