@@ -58,3 +58,22 @@ def test_frozen_parameters_and_bad_state_inside_backward():
     opt.state[model[2].weight]["exp_avg"] = torch.zeros(3)
     with pytest.raises(ValueError, match="has shape"):
         model(torch.ones(3, 6)).sum().backward()
+
+
+def test_a_reordered_group_still_steps_each_hooked_parameter_and_a_removed_one_is_refused():
+    model, twin = _model(), _model()
+    opt, twin_opt = Adam(model.parameters(), lr=0.01), Adam(twin.parameters(), lr=0.01)
+    twin_opt.step_in_backward()
+    x = torch.randn(8, 6, generator=torch.Generator().manual_seed(2))
+    twin(x).pow(2).mean().backward()  # builds the hooks' index of the group
+    twin_opt.param_groups[0]["params"].reverse()  # same list, new order: the index is rebuilt
+    model(x).pow(2).mean().backward()
+    opt.step()
+    opt.zero_grad(set_to_none=True)
+    model(x).pow(2).mean().backward()
+    opt.step()
+    twin(x).pow(2).mean().backward()
+    assert all(torch.equal(p, q) for p, q in zip(model.parameters(), twin.parameters()))
+    twin_opt.param_groups[0]["params"].pop()
+    with pytest.raises(ValueError, match="no longer in its group"):
+        twin(x).pow(2).mean().backward()

@@ -52,9 +52,8 @@ class CheckedStateMixin:
             if fast is not None:
                 return fast
         entries: list[ParamEntry] = []
-        for index, param in enumerate(group["params"]):
-            if only is not None and param is not only:
-                continue
+        params = list(enumerate(group["params"])) if only is None else [(self._index_in_group(group, only), only)]
+        for index, param in params:
             grad = param.grad
             if grad is None:
                 continue  # absent gradient: the parameter and its state are left untouched
@@ -74,6 +73,22 @@ class CheckedStateMixin:
                 self._check_entry(group, group_index, index, param, state, moments, keys, signature)
             entries.append((param, grad, state))  # type: ignore[arg-type]
         return entries
+
+    def _index_in_group(self, group: dict[str, Any], param: Tensor) -> int:
+        """The position of ``param`` in ``group["params"]`` without a scan per call: each
+        step-in-backward hook asks for its own parameter, and a scan would make a backward pass
+        quadratic in the number of tensors. The map is rebuilt when the group's list changes."""
+        params = group["params"]
+        cache = self.__dict__.setdefault("_param_index", {})
+        for attempt in range(2):
+            cached = cache.get(id(group))
+            if attempt or cached is None or cached[0] is not params or cached[1] != len(params):
+                cached = cache[id(group)] = (params, len(params), {id(p): i for i, p in enumerate(params)})
+            index = cached[2].get(id(param))
+            if index is not None and params[index] is param:
+                return index
+        raise ValueError(f"{self.algorithm_name}: the hooked parameter is no longer in its group "
+                         "(the group's parameter list was changed after step_in_backward())")
 
     def _all_verified(self, params: list[Tensor], verified: dict[int, tuple[Any, ...]], keys: tuple[str, ...],
                       signature: tuple[Any, ...]) -> list[ParamEntry] | None:
