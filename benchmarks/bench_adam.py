@@ -89,7 +89,13 @@ def build_params(numel: int, tensors: int) -> list[torch.nn.Parameter]:
 def overhead(tensors: int, rounds: int) -> None:
     """Per-step time with tensors so small that the kernels cost nothing: the Python overhead."""
     torch.set_num_threads(1)
-    makers = {"torch Adam (fused)": lambda p: torch.optim.Adam(p, fused=True), "seminal Adam (auto=fused)": lambda p: Adam(p)}
+    makers = {
+        "torch Adam (fused)": lambda p: torch.optim.Adam(p, fused=True),
+        "seminal Adam (auto=fused)": lambda p: Adam(p),
+        "torch Adamax (foreach)": lambda p: torch.optim.Adamax(p, foreach=True),
+        "seminal AdaMax (auto)": lambda p: AdaMax(p),
+        "seminal Adam+averaging (auto)": lambda p: Adam(p, averaging=0.999),
+    }
     optimizers = {name: make(build_params(64 * tensors, tensors)) for name, make in makers.items()}
     best = {name: float("inf") for name in optimizers}
     for opt in optimizers.values():
@@ -103,7 +109,7 @@ def overhead(tensors: int, rounds: int) -> None:
     print(f"per-step CPU time (thread clock, best of {max(rounds, 5)} x 50 steps), {tensors} tensors of ~64 elements:")
     base = best["torch Adam (fused)"]
     for name, seconds in best.items():
-        print(f"  {name:28s} {seconds * 1e3:7.3f} ms  {seconds / tensors * 1e6:6.2f} us/tensor  vs torch fused {base / seconds:5.2f}x")
+        print(f"  {name:30s} {seconds * 1e3:7.3f} ms  {seconds / tensors * 1e6:6.2f} us/tensor  vs torch fused {base / seconds:5.2f}x")
 
 
 def main() -> None:

@@ -205,6 +205,11 @@ class Adam(PaperOptimizer):
         own_t: list[ParamEntry] = []  # CPU, Algorithm 1: one call, each tensor its own t
         buckets: dict[tuple[torch.device, torch.dtype, float], list[ParamEntry]] = defaultdict(list)
         rest: list[ParamEntry] = []
+        if plain and _all_fused_as_they_are(entries, verified):
+            # The common case at hundreds of tensors, without the per-entry branching below.
+            self._fused_call(group, entries, None, self._hyper(group) | {"beta1": group["betas"][0], "grad_scale": grad_scale},
+                             own_counters=True)
+            return rest
         for param, grad, state in entries:
             record = verified.get(id(param))
             if record is not None:  # checked this step (base._validated_entries)
@@ -247,3 +252,13 @@ class Adam(PaperOptimizer):
         if averaging is not None:
             for param, _, state in bucket:
                 kernels.averaging_(state["param_avg"], param, averaging)
+
+
+def _all_fused_as_they_are(entries: list[ParamEntry], verified: dict[int, tuple[Any, ...]]) -> bool:
+    """Whether every entry is a CPU tensor that the fused kernel takes (checked this step) with a
+    contiguous gradient in a contiguous parameter's layout: then all go in one call, unchanged."""
+    for param, grad, _ in entries:
+        record = verified.get(id(param))
+        if record is None or not (record[3] and record[4]) or param.device.type != "cpu" or not grad.is_contiguous():
+            return False
+    return True

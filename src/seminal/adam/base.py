@@ -176,9 +176,11 @@ class PaperOptimizer(CheckedStateMixin, StepInBackwardMixin, AveragingMixin, Sta
 
     def _prepare(self, group: dict[str, Any], entries: list[ParamEntry]) -> list[ParamEntry]:
         """Create or complete every entry's state (the paths then advance t <- t + 1)."""
+        verified = self._verified_states()
+        if all(state and id(param) in verified for param, _, state in entries):
+            return entries  # every state exists and passed its check this step: nothing to create
         reference = group["impl"] == "reference"
         moments = self._active_moments(group)
-        verified = self._verified_states()
         prepared: list[ParamEntry] = []
         for param, grad, state in entries:
             if not state:
