@@ -52,3 +52,18 @@ def test_state_dict_round_trip_restores_lr_and_momentum() -> None:
 def test_bad_arguments_are_named(kwargs: dict, pattern: str) -> None:
     with pytest.raises(ValueError, match=pattern):
         AuthorsSchedule([_opt()], **kwargs)
+
+
+def test_adam_gets_the_per_update_decay_without_momentum_when_asked() -> None:
+    from seminal.gan.trainer import GANTrainConfig, build_optimizers
+
+    G, D = torch.nn.Linear(2, 2), torch.nn.Linear(2, 1)
+    _, _, none = build_optimizers(GANTrainConfig(optimizer="adam", lr=1e-3), G, D)
+    assert none is None  # the default: a constant rate
+    opt_G, opt_D, schedule = build_optimizers(GANTrainConfig(optimizer="adam", lr=1e-3, adam_lr_decay=1.01), G, D)
+    for _ in range(10):
+        schedule.step()
+    for opt in (opt_G, opt_D):
+        assert opt.param_groups[0]["lr"] == pytest.approx(1e-3 / 1.01**10) and "momentum" not in opt.param_groups[0]
+    with pytest.raises(ValueError, match="Invalid adam_lr_decay"):
+        GANTrainConfig(optimizer="adam", adam_lr_decay=0.99).validate()

@@ -69,6 +69,8 @@ class GANTrainConfig:
         lr_decay, min_lr: sgd only: lr divided by ``lr_decay`` after every update, floor ``min_lr``.
         momentum_start, momentum_final, momentum_saturate_epoch: sgd only: the linear momentum ramp.
         adam_beta1, adam_beta2: adam only (recipe: 0.5, 0.999).
+        adam_lr_decay: adam only: lr divided by this after every update, floor ``min_lr`` (1.0 = a
+            constant rate; not the authors', whose decay is ``lr_decay`` of their momentum SGD).
         noise_dim, prior: z's dimension and p_z ("uniform" ±sqrt(3) or "gaussian").
         g_arch: "mlp" (the paper's G) or "conv" (:class:`~seminal.gan.conv_models.ConvGenerator`,
             a named deviation used by the quick preset).
@@ -111,6 +113,7 @@ class GANTrainConfig:
     momentum_saturate_epoch: int = 250
     adam_beta1: float = 0.5
     adam_beta2: float = 0.999
+    adam_lr_decay: float = 1.0
     noise_dim: int = 100
     prior: str = "uniform"
     g_arch: str = "mlp"
@@ -161,6 +164,8 @@ class GANTrainConfig:
             raise ValueError(f"Invalid k: {self.k} with update='simultaneous' (expected k = 1)")
         if not self.lr > 0:
             raise ValueError(f"Invalid lr: {self.lr} (expected lr > 0)")
+        if not self.adam_lr_decay >= 1.0:
+            raise ValueError(f"Invalid adam_lr_decay: {self.adam_lr_decay} (expected >= 1)")
         if not isinstance(self.min_iterations, int) or isinstance(self.min_iterations, bool) or self.min_iterations < 0:
             raise ValueError(f"Invalid min_iterations: {self.min_iterations!r} (expected an int >= 0)")
         if not isinstance(self.monitor_every, int) or isinstance(self.monitor_every, bool) or self.monitor_every < 0:
@@ -209,7 +214,8 @@ def build_models(cfg: GANTrainConfig, train_images: torch.Tensor) -> tuple[Gener
 def build_optimizers(
     cfg: GANTrainConfig, G: torch.nn.Module, D: torch.nn.Module
 ) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer, AuthorsSchedule | None]:
-    """(opt_G, opt_D, schedule): momentum SGD + :class:`AuthorsSchedule`, or seminal's Adam."""
+    """(opt_G, opt_D, schedule): momentum SGD + :class:`AuthorsSchedule`, or seminal's Adam (with
+    the same per-update decay, no momentum, when ``adam_lr_decay`` > 1)."""
     if cfg.optimizer == "sgd":
         opt_G = torch.optim.SGD(G.parameters(), lr=cfg.lr, momentum=cfg.momentum_start)
         opt_D = torch.optim.SGD(D.parameters(), lr=cfg.lr, momentum=cfg.momentum_start)
@@ -222,7 +228,11 @@ def build_optimizers(
     from seminal.adam import Adam
 
     betas = (cfg.adam_beta1, cfg.adam_beta2)
-    return Adam(G.parameters(), lr=cfg.lr, betas=betas), Adam(D.parameters(), lr=cfg.lr, betas=betas), None
+    opt_G, opt_D = Adam(G.parameters(), lr=cfg.lr, betas=betas), Adam(D.parameters(), lr=cfg.lr, betas=betas)
+    # The same per-update exponential decay, without momentum (Adam's groups have no "momentum").
+    schedule = None if cfg.adam_lr_decay == 1.0 else AuthorsSchedule(
+        [opt_G, opt_D], lr=cfg.lr, decay=cfg.adam_lr_decay, min_lr=cfg.min_lr)
+    return opt_G, opt_D, schedule
 
 
 def _save_grid(ctx: Any, G: torch.nn.Module, noise: torch.Tensor, epoch: int) -> Path:
@@ -322,7 +332,7 @@ def _train_gan(
         steps = max(1, state["epoch_steps"])
         epoch_metrics = {key: state["epoch_sums"][key] / steps for key in _STEP_KEYS}
         epoch_metrics["lr"] = float(opt_G.param_groups[0]["lr"])
-        if schedule is not None:
+        if schedule is not None and cfg.optimizer == "sgd":
             epoch_metrics["momentum"] = schedule.momentum
         state["epoch_sums"] = {key: 0.0 for key in _STEP_KEYS}
         state["epoch_steps"] = 0
