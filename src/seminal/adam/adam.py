@@ -256,9 +256,10 @@ class Adam(PaperOptimizer):
 
 def _all_fused_as_they_are(entries: list[ParamEntry], verified: dict[int, tuple[Any, ...]]) -> bool:
     """Whether every entry is a CPU tensor that the fused kernel takes (checked this step) with a
-    contiguous gradient in a contiguous parameter's layout: then all go in one call, unchanged."""
-    for param, grad, _ in entries:
-        record = verified.get(id(param))
-        if record is None or not (record[3] and record[4]) or param.device.type != "cpu" or not grad.is_contiguous():
-            return False
-    return True
+    contiguous gradient in a contiguous parameter's layout: then all go in one call, unchanged.
+    (Column by column, with ``is_cpu``: this runs every step, over every tensor.)"""
+    records = [verified.get(id(param)) for param, _, _ in entries]
+    return (
+        all(record is not None and record[3] and record[4] for record in records)
+        and all(param.is_cpu and grad.is_contiguous() for param, grad, _ in entries)
+    )
