@@ -22,7 +22,7 @@ from torch.utils.data import TensorDataset
 from seminal.io import atomic_path
 from seminal.stn.distortions import DISTORTIONS, distort
 
-__all__ = ["TEST_SEED", "CACHE_VERSION", "DistortedSplit", "distorted_split", "stn_cache_dir"]
+__all__ = ["TEST_SEED", "CACHE_VERSION", "DistortedSplit", "distorted_split", "stn_cache_dir", "subset_indices"]
 
 #: Seed of every distorted test split (fixed so all models see the same test images).
 TEST_SEED: int = 20150605
@@ -61,6 +61,16 @@ def _fingerprint(images: torch.Tensor, labels: torch.Tensor) -> str:
     return digest.hexdigest()[:12]
 
 
+def subset_indices(total: int, count: int | None) -> torch.Tensor:
+    """Which of ``total`` source digits a set of ``count`` uses (None: all, in a fixed order).
+
+    A fixed permutation (source files may be sorted by class; the offline fallback is), then a
+    prefix of it: the first N digits are the same for every count.
+    """
+    order = torch.randperm(total, generator=torch.Generator().manual_seed(SUBSET_SEED))
+    return order if count is None else order[:count]
+
+
 def distorted_split(
     name: str,
     images: torch.Tensor,
@@ -89,10 +99,7 @@ def distorted_split(
         raise ValueError(f"Invalid split: {split!r} (expected 'train' or 'test')")
     if count is not None and (not isinstance(count, int) or isinstance(count, bool) or count < 1):
         raise ValueError(f"Invalid count: {count!r} (expected a positive int or None)")
-    # A fixed permutation (source files may be sorted by class; the offline fallback is), then a
-    # prefix of it: the first N digits are the same for every count.
-    order = torch.randperm(images.shape[0], generator=torch.Generator().manual_seed(SUBSET_SEED))
-    keep = order if count is None else order[:count]
+    keep = subset_indices(images.shape[0], count)
     images, labels = images[keep], labels[keep]
     path = None
     if cache:

@@ -162,7 +162,7 @@ def test_table1_trains_on_fresh_distortions_in_bf16(tmp_path, monkeypatch) -> No
         return original(ctx, model, train_set, test_set, settings, name, **kwargs)
 
     monkeypatch.setattr(table1, "train_classifier", spy)
-    cfg = dataclasses.replace(table1.smoke(), tc_models=(), iterations=3, seeds=1, fresh_distortions=True, amp="bf16")
+    cfg = dataclasses.replace(table1.smoke(), tc_models=(), iterations=3, seeds=1, fresh_distortions=True, amp_dtype="bf16")
     result = table1.run(cfg, RunContext(out_dir=tmp_path, progress=False))
     # The training set is the clean 28×28 digits (distorted per batch), the test set the fixed RTS one.
     assert seen == [(torch.Size([64, 1, 28, 28]), torch.float32, True)] * 2
@@ -188,8 +188,8 @@ def test_bad_model_name_in_config(tmp_path) -> None:
     cfg = dataclasses.replace(table1.smoke(), models=("CNN", "ResNet"))
     with pytest.raises(ValueError, match=r"Invalid model in config: 'ResNet'"):
         table1.run(cfg, RunContext(out_dir=tmp_path, progress=False))
-    with pytest.raises(ValueError, match=r"Invalid amp: 'int8'"):
-        table1.run(dataclasses.replace(table1.smoke(), amp="int8"), RunContext(out_dir=tmp_path, progress=False))
+    with pytest.raises(ValueError, match=r"Invalid amp_dtype: 'int8'"):
+        table1.run(dataclasses.replace(table1.smoke(), amp_dtype="int8"), RunContext(out_dir=tmp_path, progress=False))
     with pytest.raises(ValueError, match=r"Invalid transform: 'tps'"):
         compare.run(dataclasses.replace(compare.smoke(), transform="tps"), RunContext(out_dir=tmp_path, progress=False))
     with pytest.raises(ValueError, match=r"Invalid sets: \('R', 'TC'\)"):

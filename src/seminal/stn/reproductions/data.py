@@ -6,7 +6,7 @@ import torch
 from torch.utils.data import TensorDataset
 
 from seminal.experiments.registry import DataSource, RunContext
-from seminal.stn.dataset import SUBSET_SEED, TEST_SEED, distorted_split
+from seminal.stn.dataset import TEST_SEED, distorted_split, subset_indices
 from seminal.stn.distortions import DISTORTIONS, block_generator, distort_batch
 
 __all__ = ["load_source_digits", "distorted_sets", "distorted_test_set", "clean_train_digits", "FreshDistortions"]
@@ -40,8 +40,7 @@ def distorted_test_set(data, name: str, test_count: int | None) -> TensorDataset
 def clean_train_digits(data, count: int | None) -> TensorDataset:
     """The undistorted training digits as float ``(N, 1, 28, 28)`` in [0, 1] with their labels:
     the same ``count`` digits that :func:`seminal.stn.dataset.distorted_split` would distort."""
-    order = torch.randperm(data.train_images.shape[0], generator=torch.Generator().manual_seed(SUBSET_SEED))
-    keep = order if count is None else order[:count]
+    keep = subset_indices(data.train_images.shape[0], count)
     return TensorDataset(data.train_images[keep].float().div(255.0).unsqueeze(1), data.train_labels[keep])
 
 

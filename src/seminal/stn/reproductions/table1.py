@@ -16,7 +16,7 @@ Presets:
   ST-CNN Aff, and TC for CNN and ST-CNN Aff, at the paper's ≈400k parameters on full MNIST, 1 seed.
   Deviations, all for the budget: Adam (lr 1e-3, ÷10 after two thirds) instead of SGD;
   :data:`LAPTOP_ITERATIONS` iterations of batch 64 (FCN family: :data:`LAPTOP_FCN_ITERATIONS`)
-  instead of 150k of 256; a bfloat16 forward pass (``amp="bf16"``: ≈1.8× faster convolutions on
+  instead of 150k of 256; a bfloat16 forward pass (``amp_dtype="bf16"``: ≈1.8× faster convolutions on
   CPUs with bf16 instructions; weights, optimizer and the ST's grid and sampler stay float32);
   training distortions drawn afresh for every batch (``fresh_distortions``; the paper does not say
   how its training sets were drawn; with one fixed distorted set the FCN memorises it: 18 % RTS
@@ -115,7 +115,7 @@ class Table1Config:
     test_count: int | None = None  # None: every test digit
     cell_tolerance: float | None = 2.0  # a cell agrees within this factor of the paper's error (None: informational)
     fresh_distortions: bool = False  # train on distortions drawn afresh for every batch (False: one fixed distorted training set)
-    amp: str | None = None  # "bf16": mixed-precision forward, also on the CPU (None: the run's --amp)
+    amp_dtype: str | None = None  # "bf16"/"fp16": mixed-precision forward, also on the CPU (None: the run's --amp)
 
 
 def quick() -> Table1Config:
@@ -153,7 +153,7 @@ def laptop() -> Table1Config:
         param_budget=400_000,
         cell_tolerance=2.0,
         fresh_distortions=True,
-        amp="bf16",
+        amp_dtype="bf16",
     )
 
 
@@ -200,7 +200,7 @@ def _settings(cfg: Table1Config, model_name: str) -> TrainSettings:
     """The training settings of one cell (FCN-family cells may get their own iteration count)."""
     iterations = cfg.fcn_iterations if _fcn_family(model_name) and cfg.fcn_iterations is not None else cfg.iterations
     lr_step = cfg.lr_step if cfg.lr_step_fraction is None else max(1, round(cfg.lr_step_fraction * iterations))
-    return TrainSettings(iterations, cfg.batch_size, cfg.lr, lr_step, cfg.optimizer, cfg.momentum, amp=cfg.amp)
+    return TrainSettings(iterations, cfg.batch_size, cfg.lr, lr_step, cfg.optimizer, cfg.momentum, amp=cfg.amp_dtype)
 
 
 def _check(cfg: Table1Config) -> None:
@@ -211,8 +211,8 @@ def _check(cfg: Table1Config) -> None:
             raise ValueError(f"Invalid set in config: {name!r} (expected one of {tuple(OUTPUT_SIZE)})")
     if cfg.seeds < 1:
         raise ValueError(f"Invalid seeds: {cfg.seeds!r} (expected >= 1)")
-    if cfg.amp not in (None, "bf16", "fp16"):
-        raise ValueError(f"Invalid amp: {cfg.amp!r} (expected None, 'bf16' or 'fp16')")
+    if cfg.amp_dtype not in (None, "bf16", "fp16"):
+        raise ValueError(f"Invalid amp_dtype: {cfg.amp_dtype!r} (expected None, 'bf16' or 'fp16')")
     if cfg.cell_tolerance is not None and cfg.cell_tolerance < 1:
         raise ValueError(f"Invalid cell_tolerance: {cfg.cell_tolerance!r} (expected >= 1 or None)")
 
