@@ -49,6 +49,17 @@ def test_disabled_by_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert not (tmp_path / "cache").exists()
 
 
+def test_bind_without_a_build_answers_none_from_its_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SEMINAL_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv(native.DISABLE_ENV, "1")
+    source = write_source(tmp_path, "unbuilt")
+    assert native.bind(source, {"seminal_test_add": [ctypes.c_int, ctypes.c_int]}) is None
+    calls: list[object] = []
+    monkeypatch.setattr(native, "load", lambda path: calls.append(path))  # a second lookup would call it
+    assert native.bind(source, {"seminal_test_add": [ctypes.c_int, ctypes.c_int]}) is None
+    assert calls == []
+
+
 @pytest.mark.parametrize(("total", "parts"), [(10, 3), (2, 5), (0, 4), (7, 1)])
 def test_run_split_covers_the_range_once(total: int, parts: int) -> None:
     pieces: list[tuple[int, int]] = []

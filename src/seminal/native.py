@@ -49,7 +49,7 @@ _FLAG_SETS: tuple[tuple[str, ...], ...] = (
     ("-O3", "-fno-trapping-math", "-fno-math-errno"),
 )
 _loaded: dict[str, ctypes.CDLL | None] = {}
-_bound: dict[Any, dict[str, Any]] = {}
+_bound: dict[Any, dict[str, Any] | None] = {}
 _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
 
@@ -158,13 +158,14 @@ def bind(source: str | os.PathLike[str], signatures: Mapping[str, Sequence[Any]]
     key = str(Path(source).resolve())
     if key not in _bound:
         library = load(source)
-        if library is None:
-            return None
-        functions = {}
-        for name, argtypes in signatures.items():
-            function = getattr(library, name)
-            function.argtypes, function.restype = list(argtypes), None
-            functions[name] = function
+        functions: dict[str, Any] | None = None
+        if library is not None:
+            functions = {}
+            for name, argtypes in signatures.items():
+                function = getattr(library, name)
+                function.argtypes, function.restype = list(argtypes), None
+                functions[name] = function
+        # None (no build) is kept too, as load() keeps it: the pure-torch path then pays no lookup either.
         _bound[key] = functions
     _bound[source] = _bound[key]
     return _bound[key]
