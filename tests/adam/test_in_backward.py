@@ -23,11 +23,12 @@ def _model() -> torch.nn.Module:
         (AdaMax, {"bias_correction": False}),
     ],
 )
-def test_step_in_backward_is_bit_identical_to_step(cls, options):
+@pytest.mark.parametrize("bucket_bytes", [0, 300, 1 << 20])  # each alone, some held, all held to the end
+def test_step_in_backward_is_bit_identical_to_step(cls, options, bucket_bytes):
     model, twin = _model(), _model()
     opt = cls(model.parameters(), lr=0.01, **options)
     twin_opt = cls(twin.parameters(), lr=0.01, **options)
-    remove = twin_opt.step_in_backward()
+    remove = twin_opt.step_in_backward(bucket_bytes=bucket_bytes)
     gen = torch.Generator().manual_seed(1)
     for _ in range(5):
         x = torch.randn(32, 6, generator=gen)
@@ -77,3 +78,31 @@ def test_a_reordered_group_still_steps_each_hooked_parameter_and_a_removed_one_i
     twin_opt.param_groups[0]["params"].pop()
     with pytest.raises(ValueError, match="no longer in its group"):
         twin(x).pow(2).mean().backward()
+
+
+def test_held_gradients_are_stepped_when_backward_ends_and_a_bad_bucket_size_is_refused():
+    model = _model()
+    opt = Adam(model.parameters(), lr=0.01)
+    with pytest.raises(ValueError, match="bucket_bytes"):
+        opt.step_in_backward(bucket_bytes=-1)
+    opt.step_in_backward(bucket_bytes=1 << 30)  # nothing reaches the bucket size: all wait for the end
+    before = [p.detach().clone() for p in model.parameters()]
+    model(torch.ones(4, 6)).pow(2).mean().backward()
+    assert all(p.grad is None for p in model.parameters())
+    assert all(not torch.equal(p, b) for p, b in zip(model.parameters(), before))
+    assert all(float(opt.state[p]["step"]) == 1.0 for p in model.parameters())
+    assert not any(held for held, _ in opt._held_gradients().values())
+
+
+def test_a_backward_that_raised_does_not_step_a_held_parameter_twice():
+    model = _model()
+    opt = Adam(model.parameters(), lr=0.01)
+    opt.step_in_backward(bucket_bytes=1 << 30)
+    model(torch.ones(3, 6)).sum().backward()
+    opt.state[model[2].weight]["exp_avg"] = torch.zeros(3)  # a bad state: the end-of-backward update raises
+    with pytest.raises(ValueError, match="has shape"):
+        model(torch.ones(3, 6)).sum().backward()
+    opt.state[model[2].weight]["exp_avg"] = torch.zeros(16, 16)
+    model(torch.ones(3, 6)).sum().backward()
+    assert all(float(opt.state[p]["step"]) == 2.0 for p in model.parameters() if p is not model[2].weight)
+    assert float(opt.state[model[2].weight]["step"]) == 2.0  # the failed update changed nothing; this one is its 2nd

@@ -10,6 +10,7 @@ tensors) and re-checked only when one of these changes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import torch
@@ -31,7 +32,7 @@ class CheckedStateMixin:
     #: Moments a loaded state may lack, rebuilt by :meth:`_complete_state` (e.g. AMSGrad switched on).
     _derivable: tuple[str, ...] = ()
 
-    def _validated_entries(self, group_index: int, group: dict[str, Any], only: Tensor | None = None) -> list[ParamEntry]:
+    def _validated_entries(self, group_index: int, group: dict[str, Any], only: Sequence[Tensor] | None = None) -> list[ParamEntry]:
         """Parameters of a group that have a gradient, with their state; raises before any change.
 
         A parameter whose state passed the full check keeps a record of what was checked (its
@@ -39,7 +40,7 @@ class CheckedStateMixin:
         that is unchanged the next step skips the full check: this keeps the per-parameter Python
         cost of a step near torch's own. Replacing a state tensor, loading a state_dict, moving or
         converting the parameter (``module.to``), or changing amsgrad/averaging/impl re-checks.
-        ``only``: check just this parameter of the group (the step-in-backward hooks).
+        ``only``: check just these parameters of the group (the step-in-backward hooks).
         """
         self._check_group(group)
         moments = self._active_moments(group)
@@ -52,7 +53,7 @@ class CheckedStateMixin:
             if fast is not None:
                 return fast
         entries: list[ParamEntry] = []
-        params = list(enumerate(group["params"])) if only is None else [(self._index_in_group(group, only), only)]
+        params = list(enumerate(group["params"])) if only is None else [(self._index_in_group(group, p), p) for p in only]
         for index, param in params:
             grad = param.grad
             if grad is None:
