@@ -20,6 +20,7 @@ the end (``figures/samples_epoch_XXXX.png``), and the generator file (:mod:`semi
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -71,6 +72,11 @@ class GANTrainConfig:
         adam_beta1, adam_beta2: adam only (recipe: 0.5, 0.999).
         adam_lr_decay: adam only: lr divided by this after every update, floor ``min_lr`` (1.0 = a
             constant rate; not the authors', whose decay is ``lr_decay`` of their momentum SGD).
+        g_averaging: adam only: β of the Adam paper's temporal averaging (Kingma & Ba §7.2) of G's
+            parameters, θ̄ <- β·θ̄ + (1-β)·θ after every G update, kept by seminal's Adam
+            (``averaging=β``). The monitor, the sample grids, ``keep_best`` and the generator file
+            all use the bias-corrected average θ̂ = θ̄/(1-β^t); None = off (the GAN paper has none).
+            Batch-norm statistics (the conv G) are not averaged. Not the GAN paper's.
         noise_dim, prior: z's dimension and p_z ("uniform" ±sqrt(3) or "gaussian").
         g_arch: "mlp" (the paper's G) or "conv" (:class:`~seminal.gan.conv_models.ConvGenerator`,
             a named deviation used by the quick preset).
@@ -114,6 +120,7 @@ class GANTrainConfig:
     adam_beta1: float = 0.5
     adam_beta2: float = 0.999
     adam_lr_decay: float = 1.0
+    g_averaging: float | None = None
     noise_dim: int = 100
     prior: str = "uniform"
     g_arch: str = "mlp"
@@ -166,6 +173,12 @@ class GANTrainConfig:
             raise ValueError(f"Invalid lr: {self.lr} (expected lr > 0)")
         if not self.adam_lr_decay >= 1.0:
             raise ValueError(f"Invalid adam_lr_decay: {self.adam_lr_decay} (expected >= 1)")
+        if self.g_averaging is not None:
+            if isinstance(self.g_averaging, bool) or not isinstance(self.g_averaging, (int, float)) or not 0.0 < self.g_averaging < 1.0:
+                raise ValueError(f"Invalid g_averaging: {self.g_averaging!r} (expected None or 0 < β < 1, e.g. 0.999)")
+            if self.optimizer != "adam":
+                raise ValueError(f"Invalid g_averaging: {self.g_averaging!r} with optimizer={self.optimizer!r} "
+                                 "(temporal averaging is kept by seminal's Adam: expected optimizer='adam' or g_averaging=None)")
         if not isinstance(self.min_iterations, int) or isinstance(self.min_iterations, bool) or self.min_iterations < 0:
             raise ValueError(f"Invalid min_iterations: {self.min_iterations!r} (expected an int >= 0)")
         if not isinstance(self.monitor_every, int) or isinstance(self.monitor_every, bool) or self.monitor_every < 0:
@@ -228,7 +241,8 @@ def build_optimizers(
     from seminal.adam import Adam
 
     betas = (cfg.adam_beta1, cfg.adam_beta2)
-    opt_G, opt_D = Adam(G.parameters(), lr=cfg.lr, betas=betas), Adam(D.parameters(), lr=cfg.lr, betas=betas)
+    opt_G = Adam(G.parameters(), lr=cfg.lr, betas=betas, averaging=cfg.g_averaging)
+    opt_D = Adam(D.parameters(), lr=cfg.lr, betas=betas)
     # The same per-update exponential decay, without momentum (Adam's groups have no "momentum").
     schedule = None if cfg.adam_lr_decay == 1.0 else AuthorsSchedule(
         [opt_G, opt_D], lr=cfg.lr, decay=cfg.adam_lr_decay, min_lr=cfg.min_lr)
@@ -338,16 +352,18 @@ def _train_gan(
         state["epoch_steps"] = 0
         if cfg.monitor_every > 0 and ((epoch + 1) % cfg.monitor_every == 0 or epoch == n_epochs - 1):
             assert valid_images is not None
-            score = monitor_log_likelihood(trainer.unwrap("G"), valid_images[: cfg.monitor_valid], cfg, seed=ctx.seed + 104729)
+            with _evaluated_weights(opt_G, cfg):
+                score = monitor_log_likelihood(trainer.unwrap("G"), valid_images[: cfg.monitor_valid], cfg, seed=ctx.seed + 104729)
+                best = state.get("best")
+                if cfg.keep_best and (best is None or score > best["monitor_ll"]):
+                    g_state = {k: v.detach().cpu().clone() for k, v in trainer.unwrap("G").state_dict().items()}
+                    state["best"] = {"monitor_ll": score, "epoch": epoch + 1, "state_dict": g_state}
             epoch_metrics["monitor_ll"] = score
-            best = state.get("best")
-            if cfg.keep_best and (best is None or score > best["monitor_ll"]):
-                g_state = {k: v.detach().cpu().clone() for k, v in trainer.unwrap("G").state_dict().items()}
-                state["best"] = {"monitor_ll": score, "epoch": epoch + 1, "state_dict": g_state}
         last = epoch == n_epochs - 1
         if trainer.is_main and (last or (cfg.sample_every > 0 and (epoch + 1) % cfg.sample_every == 0)):
             # before log_epoch, whose checkpoint marks the epoch done: a crash here redoes the grid
-            _save_grid(ctx, trainer.unwrap("G").eval(), state["fixed_noise"], epoch)
+            with _evaluated_weights(opt_G, cfg):
+                _save_grid(ctx, trainer.unwrap("G").eval(), state["fixed_noise"], epoch)
         trainer.log_epoch(**epoch_metrics)
     history = [dict(h) for h in trainer.history]
     images_per_second = state["train_images"] / state["train_seconds"] if state["train_seconds"] > 0 else float("nan")
@@ -357,6 +373,12 @@ def _train_gan(
     best = state.get("best") if cfg.keep_best else None
     if best is not None:
         generator.load_state_dict(best["state_dict"])
+    elif cfg.g_averaging is not None:
+        with torch.no_grad():  # the generator evaluated is the averaged one (§7.2)
+            for param in generator.parameters():
+                averaged = opt_G.averaged_value(param)
+                if averaged is not None:
+                    param.copy_(averaged)
     path = Path(ctx.out_dir) / GENERATOR_FILE
     if trainer.is_main:
         full_meta = {**(meta or {}), "epochs": n_epochs, "iterations": n_epochs * len(loader), "history": _jsonable(history),
@@ -367,6 +389,13 @@ def _train_gan(
     barrier()  # under torchrun the other ranks may read generator.pt next
     return GANTrainOutcome(generator, trainer.unwrap("D"), history, path, float(images_per_second),
                            int(best["epoch"]) if best is not None else None, float(state["train_seconds"]))
+
+
+def _evaluated_weights(opt_G: torch.optim.Optimizer, cfg: GANTrainConfig) -> contextlib.AbstractContextManager[Any]:
+    """G's parameters as evaluated: the temporal average θ̂ while inside (``g_averaging``), else as they are."""
+    if cfg.g_averaging is None:
+        return contextlib.nullcontext()
+    return opt_G.averaged_parameters()  # type: ignore[attr-defined]
 
 
 def epochs_to_run(cfg: GANTrainConfig, batches_per_epoch: int) -> int:

@@ -277,6 +277,24 @@ def test_rotation_curriculum_waits_then_ramps_to_ninety_degrees() -> None:
     assert torch.allclose(curriculum(digits, 10), digits, atol=1e-5)  # upright phase: the digits unrotated
 
 
+def test_rotation_curriculum_angle_power_shapes_the_angles_and_power_one_is_uniform() -> None:
+    uniform = compare.RotationCurriculum(ramp_iterations=0, seed=3).angles(20_000, step=0).abs()
+    linear = compare.RotationCurriculum(ramp_iterations=0, seed=3, power=0.5).angles(20_000, step=0).abs()
+    assert float(uniform.max()) <= 90.0 and float(linear.max()) <= 90.0
+    assert float((uniform > 60).double().mean()) == pytest.approx(1 / 3, abs=0.02)
+    assert float((linear > 60).double().mean()) == pytest.approx(1 - (60 / 90) ** 2, abs=0.02)  # density ∝ |φ|
+    ramping = compare.RotationCurriculum(ramp_iterations=100, seed=3, power=0.5)
+    assert float(ramping.angles(1000, step=50).abs().max()) <= 45.0
+    digits = torch.zeros(4, 1, 28, 28)
+    digits[:, :, 4:24, 13:15] = 1.0  # a vertical bar
+    plain, powered = compare.RotationCurriculum(0, seed=1), compare.RotationCurriculum(0, seed=1, power=1.0)
+    assert torch.equal(plain(digits, 5), powered(digits, 5))
+    upright = compare.RotationCurriculum(ramp_iterations=10, seed=1, start=5, power=0.5)
+    assert torch.allclose(upright(digits, 0), digits, atol=1e-5)  # r = 0: no division by zero, no rotation
+    with pytest.raises(ValueError, match="power"):
+        compare.RotationCurriculum(10, seed=0, power=0.0)
+
+
 def test_classifier_slowdown_leaves_the_localisation_rate_alone() -> None:
     from seminal.stn.reproductions.train import TrainSettings, _lr_factors
 
@@ -292,7 +310,8 @@ def test_classifier_slowdown_leaves_the_localisation_rate_alone() -> None:
 
 @pytest.mark.parametrize(
     "field, value",
-    [("upright_fraction", 0.6), ("upright_fraction", -0.1), ("classifier_slow_fraction", 1.5), ("classifier_lr_factor", 0.0), ("transformers", 0)],
+    [("upright_fraction", 0.6), ("upright_fraction", -0.1), ("classifier_slow_fraction", 1.5), ("classifier_lr_factor", 0.0), ("transformers", 0),
+     ("angle_power", 0.0)],
 )
 def test_compare_rejects_bad_schedule_fields(field, value, tmp_path) -> None:
     cfg = dataclasses.replace(compare.smoke(), **{field: value})

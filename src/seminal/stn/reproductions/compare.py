@@ -61,7 +61,7 @@ from torch import nn
 from torch.utils.data import TensorDataset
 
 from seminal.experiments.registry import ComparisonRow, DataSource, Experiment, PaperTarget, RunContext, RunResult
-from seminal.stn.dataset import TEST_SEED
+from seminal.stn.dataset import TEST_SEED, subset_indices
 from seminal.stn.distortions import OUTPUT_SIZE, elastic, project, rotate, rotate_translate_scale, rotation_scale_theta
 from seminal.stn.grids import affine_grid
 from seminal.stn.models import TutorialNet, count_parameters
@@ -100,6 +100,7 @@ class CompareConfig:
     momentum: float = 0.0  # SGD momentum
     loc_lr_scale: float = 1.0  # localisation net's learning rate ÷ lr
     curriculum_fraction: float = 0.0  # R: rotation range ramps 0 -> 90° over this fraction of iterations
+    angle_power: float = 1.0  # R: training |φ| = r·u^p, u ~ U[0, 1] (1: uniform, the paper; 0.5: density ∝ |φ|)
     upright_fraction: float = 0.0  # R: the ramp starts after this fraction of iterations (upright digits until then)
     classifier_slow_fraction: float | None = None  # R: from this fraction of iterations on, the classifier's lr ...
     classifier_lr_factor: float = 1.0  # ... is multiplied by this (the localisation net's is not)
@@ -193,11 +194,19 @@ def _save_model(ctx: RunContext, model: nn.Module, set_name: str, cfg: CompareCo
 
 
 class RotationCurriculum:
-    """Training batches of clean digits rotated afresh, ``U[−r, r]`` with ``r`` ramping 0 -> 90°."""
+    """Training batches of clean digits rotated afresh by φ in ``[−r, r]``, ``r`` ramping 0 -> 90°.
 
-    def __init__(self, ramp_iterations: int, seed: int, start: int = 0) -> None:
+    ``|φ| = r·u^power`` with ``u ~ U[0, 1]`` and a fair random sign: ``power = 1`` is ``U[−r, r]``;
+    ``power = 0.5`` makes the density grow linearly with ``|φ|``, so the large rotations that the
+    ST finds hardest to undo are drawn as often as the small ones are under ``U`` (ours).
+    """
+
+    def __init__(self, ramp_iterations: int, seed: int, start: int = 0, power: float = 1.0) -> None:
+        if not power > 0.0:
+            raise ValueError(f"Invalid power: {power!r} (expected > 0)")
         self.ramp = max(0, int(ramp_iterations))
         self.start = max(0, int(start))
+        self.power = float(power)
         self.gen = torch.Generator().manual_seed(int(seed) + 7_777)
 
     def max_angle(self, step: int) -> float:
@@ -205,10 +214,18 @@ class RotationCurriculum:
             return 0.0
         return 90.0 if self.ramp == 0 else 90.0 * min(1.0, (step - self.start) / self.ramp)
 
+    def angles(self, n: int, step: int) -> torch.Tensor:
+        """The next ``n`` training rotations in degrees (float64, from this curriculum's generator)."""
+        limit = self.max_angle(step)
+        angle = limit * (2.0 * torch.rand(n, generator=self.gen, dtype=torch.float64) - 1.0)
+        if self.power != 1.0 and limit > 0.0:  # the same draws, |φ|/r raised to the power: U[−r, r] stays bit-identical
+            angle = angle.sign() * (angle.abs() / limit) ** self.power * limit
+        return angle
+
     def __call__(self, images: torch.Tensor, step: int) -> torch.Tensor:
         # Angles from a CPU generator, the warp where the images are: no host sync on CUDA.
-        n, limit = images.shape[0], self.max_angle(step)
-        angle = limit * (2.0 * torch.rand(n, generator=self.gen, dtype=torch.float64) - 1.0)
+        n = images.shape[0]
+        angle = self.angles(n, step)
         theta = rotation_scale_theta(angle, torch.ones(n), torch.zeros(n, 2), OUTPUT_SIZE["R"])
         grid = affine_grid(theta.to(images.device, images.dtype, non_blocking=True), images.shape[-2:])
         return sample_grid(images, grid).clamp_(0.0, 1.0)
@@ -257,11 +274,12 @@ def _train_set(data: Any, set_name: str, cfg: CompareConfig, ctx: RunContext) ->
         return train, test, None
     images, labels = data.train_images, data.train_labels
     if cfg.train_count is not None and cfg.train_count < len(labels):
-        keep = torch.randperm(len(labels), generator=torch.Generator().manual_seed(0))[: cfg.train_count]
+        keep = subset_indices(len(labels), cfg.train_count)
         images, labels = images[keep], labels[keep]
     clean = TensorDataset(images.float().div(255.0).unsqueeze(1), labels)
     ramp = round(cfg.curriculum_fraction * cfg.iterations)
-    return clean, test, RotationCurriculum(ramp, ctx.seed, start=round(cfg.upright_fraction * cfg.iterations))
+    start = round(cfg.upright_fraction * cfg.iterations)
+    return clean, test, RotationCurriculum(ramp, ctx.seed, start=start, power=cfg.angle_power)
 
 
 def _settings(cfg: CompareConfig, set_name: str) -> TrainSettings:
@@ -306,6 +324,8 @@ def _check(cfg: CompareConfig) -> None:
         raise ValueError(f"Invalid localization: {cfg.localization!r} (expected 'tutorial', 'wide' or 'wide-full')")
     if not 0.0 <= cfg.curriculum_fraction <= 1.0:
         raise ValueError(f"Invalid curriculum_fraction: {cfg.curriculum_fraction!r} (expected 0..1)")
+    if not cfg.angle_power > 0.0:
+        raise ValueError(f"Invalid angle_power: {cfg.angle_power!r} (expected > 0; 1 = uniform)")
     if not isinstance(cfg.transformers, int) or isinstance(cfg.transformers, bool) or cfg.transformers < 1:
         raise ValueError(f"Invalid transformers: {cfg.transformers!r} (expected an int >= 1)")
     if not 0.0 <= cfg.upright_fraction <= 1.0 - cfg.curriculum_fraction:
