@@ -25,3 +25,8 @@ def test_no_seed_holds_disagrees() -> None:
 def test_mismatched_seeds_refused() -> None:
     with pytest.raises(ValueError, match="same seeds"):
         seed_verdict_row("x", 1.0, {0: 1.0}, {1: True})
+
+
+def test_one_seed_reads_as_its_value() -> None:
+    row = seed_verdict_row("x", 1.0, {4: 0.43}, {4: True})
+    assert row.ours == "0.43 (seed 4)" and row.agrees is True

@@ -69,7 +69,7 @@ def seed_verdict_row(
     criterion: str = "",
     fmt: str = "{:.4g}",
 ) -> ComparisonRow:
-    """One row judged on several seeds: ours is "median [min, max] over seeds s1,s2,...".
+    """One row judged on several seeds: ours is "median [min, max] over seeds s1,s2,..." (one seed: its value).
 
     The row agrees only when the criterion holds on every seed, disagrees when it fails on every
     seed, and is *inconclusive* otherwise -- a claim that holds for one seed and not another is
@@ -81,7 +81,10 @@ def seed_verdict_row(
     n = len(values)
     median = values[n // 2] if n % 2 else 0.5 * (values[n // 2 - 1] + values[n // 2])
     seeds = ",".join(str(s) for s in sorted(per_seed_values))
-    ours = f"{fmt.format(median)} [{fmt.format(values[0])}, {fmt.format(values[-1])}] (median [range], seeds {seeds})"
+    if n == 1:
+        ours = f"{fmt.format(values[0])} (seed {seeds})"
+    else:
+        ours = f"{fmt.format(median)} [{fmt.format(values[0])}, {fmt.format(values[-1])}] (median [range], seeds {seeds})"
     held = sum(bool(v) for v in per_seed_agrees.values())
     if held == n:
         agrees, inconclusive = True, False
