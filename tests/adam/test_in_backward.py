@@ -106,3 +106,18 @@ def test_a_backward_that_raised_does_not_step_a_held_parameter_twice():
     model(torch.ones(3, 6)).sum().backward()
     assert all(float(opt.state[p]["step"]) == 2.0 for p in model.parameters() if p is not model[2].weight)
     assert float(opt.state[model[2].weight]["step"]) == 2.0  # the failed update changed nothing; this one is its 2nd
+
+
+def test_data_parallel_is_refused(monkeypatch):
+    model = _model()
+    opt = Adam(model.parameters(), lr=0.01)
+    opt.step_in_backward(bucket_bytes=0)
+    monkeypatch.setattr(torch.distributed, "is_available", lambda: True)
+    monkeypatch.setattr(torch.distributed, "is_initialized", lambda: True)
+    monkeypatch.setattr(torch.distributed, "get_world_size", lambda *args: 2)
+    before = [p.detach().clone() for p in model.parameters()]
+    with pytest.raises(RuntimeError, match="torch.distributed"):
+        model(torch.ones(2, 6)).sum().backward()  # hooks registered before the process group: refused at the update
+    assert all(torch.equal(p, b) for p, b in zip(model.parameters(), before))
+    with pytest.raises(RuntimeError, match="2 processes"):
+        Adam(model.parameters()).step_in_backward()

@@ -25,7 +25,11 @@ When it cannot be used (call ``remove()`` and use ``step()``):
   across parameters;
 * gradient accumulation over several backward passes (the hook would step after each one);
 * a parameter used twice in one graph is fine (the hook fires once, after accumulation), but a
-  backward with ``retain_graph`` run twice steps twice.
+  backward with ``retain_graph`` run twice steps twice;
+* data-parallel training across processes (``torch.distributed`` with more than one process,
+  e.g. DistributedDataParallel): the hooks run before the gradients are averaged across
+  processes, so each process would step with its own gradient. Refused (``RuntimeError``) when
+  ``step_in_backward()`` is called and again when an update is due.
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ class StepInBackwardMixin:
         """
         if not isinstance(bucket_bytes, int) or isinstance(bucket_bytes, bool) or bucket_bytes < 0:
             raise ValueError(f"Invalid bucket_bytes: {bucket_bytes!r} (expected an int >= 0)")
+        _refuse_data_parallel()
         handles = []
         for group_index, group in enumerate(self.param_groups):
             for param in group["params"]:
@@ -94,9 +99,21 @@ class StepInBackwardMixin:
         params = list(held.values())
         if not params:
             return
+        _refuse_data_parallel()
         group = self.param_groups[group_index]
         entries = self._validated_entries(group_index, group, only=params)  # type: ignore[attr-defined]
         if entries:
             self._step_group(group, entries, None)  # type: ignore[attr-defined]
         for param in params:
             param.grad = None
+
+
+def _refuse_data_parallel() -> None:
+    """Refuse under torch.distributed with several processes: the hooks would see unreduced gradients."""
+    dist = torch.distributed
+    if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+        raise RuntimeError(
+            f"step_in_backward() cannot be used with torch.distributed ({dist.get_world_size()} processes): its hooks "
+            "run before the gradients are averaged across processes, so each process would step with its own "
+            "gradient; call remove() and use loss.backward(); opt.step() instead"
+        )
