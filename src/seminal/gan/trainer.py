@@ -373,12 +373,10 @@ def _train_gan(
     best = state.get("best") if cfg.keep_best else None
     if best is not None:
         generator.load_state_dict(best["state_dict"])
-    elif cfg.g_averaging is not None:
-        with torch.no_grad():  # the generator evaluated is the averaged one (§7.2)
-            for param in generator.parameters():
-                averaged = opt_G.averaged_value(param)
-                if averaged is not None:
-                    param.copy_(averaged)
+    elif cfg.g_averaging is not None:  # the generator evaluated is the averaged one (§7.2), as keep_best's is
+        with _evaluated_weights(opt_G, cfg):
+            averaged = {k: v.detach().clone() for k, v in generator.state_dict().items()}
+        generator.load_state_dict(averaged)
     path = Path(ctx.out_dir) / GENERATOR_FILE
     if trainer.is_main:
         full_meta = {**(meta or {}), "epochs": n_epochs, "iterations": n_epochs * len(loader), "history": _jsonable(history),
