@@ -20,6 +20,7 @@ def main(argv: list[str]) -> int:
     out, update = Path(argv[0]), argv[1]
     torch.set_num_threads(1)
     init_distributed(torch.device("cpu"))
+    completed = False
     try:
         torch.manual_seed(0)
         images = torch.rand(240, 784, generator=torch.Generator().manual_seed(0)) ** 2
@@ -29,8 +30,9 @@ def main(argv: list[str]) -> int:
         outcome = train_gan(cfg, ctx, images)
         states = {"G": outcome.generator.state_dict(), "D": outcome.discriminator.state_dict()}
         torch.save(states, out / f"rank{rank()}.pt")
+        completed = True
     finally:
-        shutdown_distributed()
+        shutdown_distributed(synchronize=completed)
     return 0
 
 

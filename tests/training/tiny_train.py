@@ -154,9 +154,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.kill_during_save is not None:
         _kill_inside_save(args.kill_during_save)
     init_distributed(torch.device("cpu"))
+    completed = False
     try:
         train(args.out, config, resume=args.resume, kill_at_step=args.kill_at_step,
               signal_at_step=args.signal_at_step, nan_at_step=args.nan_at_step)
+        completed = True
     except TrainingInterrupted as exc:
         print(exc, file=sys.stderr)
         return exc.exit_code
@@ -164,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 3
     finally:
-        shutdown_distributed()
+        shutdown_distributed(synchronize=completed)
     return 0
 
 

@@ -47,8 +47,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     prog = f"seminal {args.command}"
+    completed = False  # every rank finished normally: safe to meet at a barrier before teardown
     try:
-        return _dispatch(args, experiment)
+        code = _dispatch(args, experiment)
+        completed = True
+        return code
     except KeyboardInterrupt as exc:
         return _interrupted(args, exc)
     except Exception as exc:  # noqa: BLE001 - expected failures become one line; bugs keep their traceback
@@ -69,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if "seminal.training" in sys.modules:
             from seminal.training import shutdown_distributed
 
-            shutdown_distributed()
+            shutdown_distributed(synchronize=completed)
 
 
 def _interrupted(args: object, exc: BaseException) -> int:

@@ -70,9 +70,19 @@ def init_distributed(device: torch.device) -> None:
     dist.init_process_group(**kwargs)
 
 
-def shutdown_distributed() -> None:
-    """Destroy the process group if one exists."""
+def shutdown_distributed(synchronize: bool = False) -> None:
+    """Destroy the process group if one exists.
+
+    Args:
+        synchronize: wait at a barrier first, so that no rank tears down its connections while
+            another still has collectives in flight (a gloo rank that did so was seen to abort
+            with "terminate called without an active exception" on a loaded machine). Pass True
+            only when every rank ended normally: after a failure on one rank the others would
+            wait at the barrier for the process group's timeout.
+    """
     if is_distributed():
+        if synchronize:
+            barrier()
         dist.destroy_process_group()
 
 

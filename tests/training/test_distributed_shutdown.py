@@ -1,0 +1,26 @@
+"""shutdown_distributed meets the other ranks at a barrier only when asked (every rank ended normally)."""
+
+from __future__ import annotations
+
+import pytest
+
+import seminal.training.distributed as distributed
+
+
+@pytest.mark.parametrize("synchronize", [False, True])
+def test_barrier_before_teardown_only_when_synchronized(monkeypatch: pytest.MonkeyPatch, synchronize: bool) -> None:
+    calls: list[str] = []
+    monkeypatch.setattr(distributed, "is_distributed", lambda: True)
+    monkeypatch.setattr(distributed, "barrier", lambda: calls.append("barrier"))
+    monkeypatch.setattr(distributed.dist, "destroy_process_group", lambda: calls.append("destroy"))
+    distributed.shutdown_distributed(synchronize=synchronize)
+    assert calls == (["barrier", "destroy"] if synchronize else ["destroy"])
+
+
+def test_no_process_group_is_a_no_op(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    monkeypatch.setattr(distributed, "is_distributed", lambda: False)
+    monkeypatch.setattr(distributed, "barrier", lambda: calls.append("barrier"))
+    monkeypatch.setattr(distributed.dist, "destroy_process_group", lambda: calls.append("destroy"))
+    distributed.shutdown_distributed(synchronize=True)
+    assert calls == []
