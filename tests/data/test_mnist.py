@@ -190,3 +190,30 @@ def test_a_stalled_mirror_times_out_and_the_next_one_serves(tmp_path: Path, smal
     assert sorted(p.name for p in raw.iterdir() if p.suffix == ".gz") == sorted(spec.md5)
     assert socket.getdefaulttimeout() is None
     assert "B/s" not in capfd.readouterr().err
+
+
+def test_a_failed_cache_download_is_tried_once_per_process(monkeypatch, tmp_path, caplog) -> None:
+    # `seminal reproduce` loads MNIST once per experiment: offline, the network is tried (and the
+    # failure warned about) once, and every load still ends on the labelled fallback.
+    from seminal.data import mnist
+    from seminal.data.errors import DownloadError
+
+    calls: list[Path] = []
+
+    def unreachable(spec, root, progress=True):
+        calls.append(root)
+        raise DownloadError("mirror unreachable")
+
+    monkeypatch.delenv("SEMINAL_DATA_DIR", raising=False)
+    monkeypatch.delenv("SEMINAL_NO_DOWNLOAD", raising=False)
+    monkeypatch.setattr(mnist, "_search_roots", lambda spec: [])
+    monkeypatch.setattr(mnist, "data_cache_dir", lambda: tmp_path / "cache")
+    monkeypatch.setattr(mnist, "download_dataset", unreachable)
+    monkeypatch.setattr(mnist, "_FAILED_CACHE_DOWNLOADS", {})
+    with caplog.at_level("WARNING", logger=mnist.log.name):
+        first, second = load_mnist(), load_mnist()
+    assert first.is_fallback and second.is_fallback
+    assert calls == [tmp_path / "cache"]
+    assert [r.getMessage() for r in caplog.records if "download failed" in r.getMessage()] == ["download failed: mirror unreachable"]
+    with pytest.raises(DataUnavailableError, match=r"mirror unreachable \(not retried in this process\)"):
+        load_mnist(allow_fallback=False)

@@ -188,12 +188,17 @@ def load_mnist(
         return _make(read_dataset_dir(found, spec), spec, "files", found)
 
     download_error = "downloads disabled (download=False or SEMINAL_NO_DOWNLOAD=1)"
-    if may_download:
+    cache = data_cache_dir()
+    failed_before = _FAILED_CACHE_DOWNLOADS.get((spec.name, cache))
+    if may_download and failed_before is not None:
+        download_error = f"{failed_before} (not retried in this process)"
+    elif may_download:
         try:
-            found = download_dataset(spec, data_cache_dir(), progress=progress)
+            found = download_dataset(spec, cache, progress=progress)
             return _make(read_dataset_dir(found, spec), spec, "download", found)
         except DownloadError as exc:
             download_error = str(exc)
+            _FAILED_CACHE_DOWNLOADS[(spec.name, cache)] = download_error
             log.warning("download failed: %s", exc)
 
     if dataset == "mnist" and allow_fallback:
@@ -204,6 +209,12 @@ def load_mnist(
         f"Pass --data-dir (or set SEMINAL_DATA_DIR) to a folder holding the four IDX files."
         + (" For Fashion-MNIST on Debian: apt-get install dataset-fashion-mnist." if dataset == "fashion-mnist" else "")
     )
+
+
+#: Downloads into the cache that failed in this process, by (dataset, cache folder): the error.
+#: A process that loads MNIST once per experiment (``seminal reproduce``) then tries the network
+#: and warns once, not once per experiment. A data_dir download is always tried (the user named it).
+_FAILED_CACHE_DOWNLOADS: dict[tuple[str, Path], str] = {}
 
 
 @functools.lru_cache(maxsize=1)
