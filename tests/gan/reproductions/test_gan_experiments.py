@@ -196,3 +196,21 @@ def test_laptop_is_a_named_preset_of_table1_only() -> None:
     assert "laptop" in get_experiment("gan-table1").preset_names
     with pytest.raises(ValueError, match="unknown preset 'laptop'"):
         get_experiment("gan-fig1").config("laptop")
+
+
+def test_isolated_pixels_are_counted_on_every_sample_and_every_test_digit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A rare event: the first 1,000 real test digits hold 4 isolated pixels, all 10,000 hold 97, so a
+    # rate read off the first quality_samples digits made the ratio's denominator a 4-count guess.
+    from seminal.gan.reproductions import table1
+
+    data = _data()
+    test = torch.zeros(300, 784)
+    test[100:, 5 * 28 + 5] = 1.0  # one isolated lit pixel in each of the last 200 digits only
+    data = dataclasses.replace(data, test=test, test_labels=torch.arange(300) % 10)
+    monkeypatch.setattr(table1, "load_gan_data", lambda cfg, ctx: data)
+    cfg = dataclasses.replace(table1.smoke(), n_train=80, parzen_samples=150, parzen_valid=20, parzen_test=50, quality_samples=100)
+    result = table1.run(cfg, RunContext(out_dir=tmp_path / "gan-table1", seed=0, progress=False))
+    m = result.metrics
+    assert m["isolated_pixel_n_real"] == 300 and m["isolated_pixel_rate_real"] == pytest.approx(200 / 300)
+    assert m["isolated_pixel_n_samples"] == 150
+    assert m["isolated_pixel_ratio"] == pytest.approx(m["isolated_pixel_rate"] / (200 / 300))

@@ -216,9 +216,13 @@ def run(cfg: Table1Config, ctx: RunContext) -> RunResult:
     quality_samples = samples[:n_quality] if n_quality <= samples.shape[0] else generate(obtained.loaded, n_quality, ctx.seed + 2)
     quality = evaluate_sample_quality(net, quality_samples, data.train, data.test[:n_quality])
     figures.append(ctx.save_figure(_histogram_figure(quality.histogram, quality.histogram_real), "class_histogram"))
-    isolated = isolated_pixel_rate(quality_samples)
-    isolated_real = isolated_pixel_rate(data.test[:n_quality])
-    isolated_ratio = isolated / max(isolated_real, 1.0 / n_quality)  # floor: one isolated pixel in the real set
+    # Isolated pixels are rare events (about one real test digit in a hundred has one), so both rates
+    # are counted on every image at hand: all the Parzen samples, and the whole test set. On the first
+    # 1,000 test digits alone the real rate is 0.004, from 4 pixels, against 0.0097 on all 10,000.
+    isolated = isolated_pixel_rate(samples)
+    isolated_real = isolated_pixel_rate(data.test)
+    n_real = int(data.test.shape[0])
+    isolated_ratio = isolated / max(isolated_real, 1.0 / n_real)  # floor: one isolated pixel in the real set
     classes_present = sum(1 for c in quality.histogram if c > 0)
     max_share = max(quality.histogram) / max(1, sum(quality.histogram))
 
@@ -279,9 +283,11 @@ def run(cfg: Table1Config, ctx: RunContext) -> RunResult:
         ),
         ComparisonRow(
             "Isolated lit pixels per image (speckle)", f"≤ {READABLE['max_isolated_ratio']:g} × real digits",
-            f"{isolated:.3f} (real test digits: {isolated_real:.3f}; ratio {isolated_ratio:.1f})",
+            f"{isolated:.3f} (real test digits: {isolated_real:.4f}; ratio {isolated_ratio:.1f})",
             isolated_ratio <= READABLE["max_isolated_ratio"], "Fig. 2 (samples are digits)",
-            "lit = above 0.5, isolated = no lit 8-neighbour; not from the paper",
+            f"lit = above 0.5, isolated = no lit 8-neighbour; counted on all {samples.shape[0]:,} samples "
+            f"({round(isolated * samples.shape[0])} pixels) and all {n_real:,} test digits "
+            f"({round(isolated_real * n_real)} pixels); not from the paper",
         ),
     ]
     metrics: dict[str, Any] = {
@@ -290,6 +296,7 @@ def run(cfg: Table1Config, ctx: RunContext) -> RunResult:
         "parzen_n_samples": parzen.n_samples, "parzen_n_validation": parzen.n_validation, "parzen_n_test": parzen.n_test,
         "parzen_full_protocol": full, "parzen_not_comparable_because": reasons,
         "selected_epoch": selected, "isolated_pixel_rate": isolated, "isolated_pixel_rate_real": isolated_real,
+        "isolated_pixel_n_samples": int(samples.shape[0]), "isolated_pixel_n_real": n_real,
         "isolated_pixel_ratio": isolated_ratio, "classes_present": classes_present, "max_class_share": max_share,
         "parzen_real_train_mean": parzen_real.mean, "parzen_real_train_stderr": parzen_real.stderr,
         "parzen_blurred_mean": parzen_blurred.mean, "parzen_blurred_stderr": parzen_blurred.stderr,
