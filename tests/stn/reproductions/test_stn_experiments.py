@@ -109,6 +109,24 @@ def test_a_perfect_st_is_upright_with_no_spread_and_a_tilted_one_is_seen() -> No
     assert math.isclose(abs(tilted["rotation_mean_deg"]), 30.0, abs_tol=1e-6) and tilted["rotation_spread_ratio"] < 1e-6
 
 
+def test_digits_turned_the_wrong_way_are_counted_apart_from_the_rest() -> None:
+    from seminal.stn.distortions import rotation_scale_theta
+
+    _, dist = _rts_distortions()
+    n = len(dist)
+    linear_inv = torch.linalg.inv(dist[:, :, :2])
+    perfect = torch.cat((linear_inv, -(linear_inv @ dist[:, :, 2:])), dim=2)
+    # every digit tilted by 170° (the mean sits at the ±180° seam), a tenth of them by 120° more
+    angle = torch.full((n,), 170.0)
+    angle[: n // 10] += 120.0
+    turn = rotation_scale_theta(angle, torch.ones(n), torch.zeros(n, 2), 28)
+    stats = canonical.residual_statistics(dist, canonical.compose_affine(perfect, turn))
+    assert stats["rotation_turned_fraction"] == pytest.approx((n // 10) / n)
+    assert stats["rotation_spread_deg_without_turned"] < 1e-4 < stats["rotation_spread_deg"]
+    none_turned = canonical.residual_statistics(dist, perfect)
+    assert none_turned["rotation_turned_fraction"] == 0.0 and none_turned["rotation_spread_deg_without_turned"] < 1e-4
+
+
 def _synthetic_digits(n_train: int = 64, n_test: int = 32):
     g = torch.Generator().manual_seed(0)
 
@@ -311,7 +329,7 @@ def test_classifier_slowdown_leaves_the_localisation_rate_alone() -> None:
 @pytest.mark.parametrize(
     "field, value",
     [("upright_fraction", 0.6), ("upright_fraction", -0.1), ("classifier_slow_fraction", 1.5), ("classifier_lr_factor", 0.0), ("transformers", 0),
-     ("angle_power", 0.0)],
+     ("angle_power", 0.0), ("averaging", 1.0), ("averaging", True)],
 )
 def test_compare_rejects_bad_schedule_fields(field, value, tmp_path) -> None:
     cfg = dataclasses.replace(compare.smoke(), **{field: value})
@@ -335,3 +353,35 @@ def test_residual_by_input_rotation_bins_every_digit_once() -> None:
     assert bins[0]["rotation_spread_deg"] < 1e-6 and abs(bins[0]["rotation_mean_deg"]) < 1e-6
     last = canonical.circular_spread_deg(angles[6:])
     assert math.isclose(bins[2]["rotation_spread_deg"], last, rel_tol=1e-6)
+
+
+def test_compare_refuses_averaging_without_adam() -> None:
+    with pytest.raises(ValueError, match="averaging"):
+        compare._check(dataclasses.replace(compare.smoke(), optimizer="sgd", averaging=0.999))
+
+
+def test_averaging_returns_the_bias_corrected_average_of_the_iterates(tmp_path) -> None:
+    # Kingma & Ba §7.2 with θ̄0 = 0: after two steps θ̂ = ((1-β)β·θ1 + (1-β)·θ2) / (1-β²) = (β·θ1 + θ2) / (1+β).
+    from torch.utils.data import TensorDataset
+
+    from seminal.stn.reproductions.train import TrainSettings, make_optimizer, train_classifier
+
+    gen = torch.Generator().manual_seed(0)
+    data = TensorDataset(torch.randn(8, 3, generator=gen), torch.randint(0, 2, (8,), generator=gen))
+
+    def trained(steps: int, averaging: float | None, name: str) -> torch.Tensor:
+        torch.manual_seed(0)
+        model = torch.nn.Linear(3, 2)
+        settings = TrainSettings(iterations=steps, batch_size=4, lr=0.1, optimizer="adam", averaging=averaging)
+        out = train_classifier(RunContext(out_dir=tmp_path / name, seed=0, progress=False), model, data, data, settings, name)
+        assert out["iterations"] == steps
+        return torch.cat([p.detach().flatten() for p in model.parameters()])
+
+    beta = 0.6
+    theta1, theta2 = trained(1, None, "one"), trained(2, None, "two")
+    assert not torch.allclose(theta1, theta2)
+    assert torch.allclose(trained(2, beta, "averaged"), (beta * theta1 + theta2) / (1 + beta), atol=1e-6)
+    with pytest.raises(ValueError, match="averaging"):
+        make_optimizer(TrainSettings(optimizer="sgd", averaging=0.9), [torch.zeros(1, requires_grad=True)])
+    with pytest.raises(ValueError, match="averaging"):
+        make_optimizer(TrainSettings(optimizer="adam", averaging=1.5), [torch.zeros(1, requires_grad=True)])

@@ -31,10 +31,13 @@ __all__ = [
     "circular_spread_deg",
     "residual_statistics",
     "ROTATION_BINS_DEG",
+    "TURNED_DEG",
 ]
 
 #: Bins of the input's |rotation| for the per-bin residual (where does the residual come from?).
 ROTATION_BINS_DEG: tuple[tuple[float, float], ...] = ((0.0, 30.0), (30.0, 60.0), (60.0, 90.0))
+#: A residual rotation this far from the circular mean counts as a digit turned the wrong way.
+TURNED_DEG = 45.0
 
 
 def polar_angle_deg(linear: torch.Tensor) -> torch.Tensor:
@@ -87,7 +90,9 @@ def residual_statistics(distortion: torch.Tensor, st_theta: torch.Tensor, labels
     ``rotation_by_input_deg``: per bin of the input's ``|rotation|`` (:data:`ROTATION_BINS_DEG`,
     the last one open above) the digit count and the residual's circular mean and spread, to tell a
     transformer that undoes small rotations and saturates on large ones from one that is noisy
-    everywhere.
+    everywhere. ``rotation_turned_fraction``: the share of digits whose residual rotation is more
+    than :data:`TURNED_DEG` from the circular mean (turned the wrong way), and
+    ``rotation_spread_deg_without_turned`` the circular spread of the others (None if none is left).
     """
     distortion, st_theta = distortion.double(), st_theta.double()
     residual = compose_affine(distortion, st_theta)
@@ -129,6 +134,11 @@ def residual_statistics(distortion: torch.Tensor, st_theta: torch.Tensor, labels
             "rotation_spread_deg": circular_spread_deg(rot[inside]) if count else None,
         })
     stats["rotation_by_input_deg"] = by_input
+    # A few digits turned the wrong way weigh heavily in √(−2 ln R̄): their share, and the spread of the rest.
+    off = torch.remainder(rot - stats["rotation_mean_deg"] + 180.0, 360.0) - 180.0
+    turned = off.abs() > TURNED_DEG
+    stats["rotation_turned_fraction"] = float(turned.double().mean())
+    stats["rotation_spread_deg_without_turned"] = circular_spread_deg(rot[~turned]) if bool((~turned).any()) else None
     if labels is not None:
         stats["rotation_mean_deg_by_class"] = {
             int(c): circular_mean_deg(rot[labels == c]) for c in torch.unique(labels).tolist()

@@ -68,7 +68,9 @@ from seminal.stn.dataset import TEST_SEED, subset_indices
 from seminal.stn.distortions import OUTPUT_SIZE, elastic, project, rotate, rotate_translate_scale, rotation_scale_theta
 from seminal.stn.grids import affine_grid
 from seminal.stn.models import TutorialNet, count_parameters
-from seminal.stn.reproductions.canonical import circular_mean_deg, circular_spread_deg, polar_angle_deg, residual_statistics
+from seminal.stn.reproductions.canonical import (
+    TURNED_DEG, circular_mean_deg, circular_spread_deg, polar_angle_deg, residual_statistics,
+)
 from seminal.stn.reproductions.data import distorted_sets, load_source_digits
 from seminal.stn.reproductions.plots import canonical_form_figure, theta_sweep_figure
 from seminal.stn.reproductions.train import TrainSettings, train_classifier
@@ -107,6 +109,7 @@ class CompareConfig:
     upright_fraction: float = 0.0  # R: the ramp starts after this fraction of iterations (upright digits until then)
     classifier_slow_fraction: float | None = None  # R: from this fraction of iterations on, the classifier's lr ...
     classifier_lr_factor: float = 1.0  # ... is multiplied by this (the localisation net's is not)
+    averaging: float | None = None  # R, Adam only: evaluate θ̂, the §7.2 temporal average of the weights (ours)
     train_count: int | None = None  # None: every training digit
     test_count: int | None = None  # None: every test digit
     analysis_digits: int = 2000  # test digits with a known rotation used for the metrics
@@ -292,7 +295,7 @@ def _settings(cfg: CompareConfig, set_name: str) -> TrainSettings:
         slow = None if cfg.classifier_slow_fraction is None else round(cfg.classifier_slow_fraction * cfg.iterations)
         return TrainSettings(
             cfg.iterations, cfg.batch_size, cfg.lr, cfg.lr_step, cfg.optimizer, cfg.momentum, cfg.loc_lr_scale,
-            classifier_slow_from=slow, classifier_lr_factor=cfg.classifier_lr_factor,
+            classifier_slow_from=slow, classifier_lr_factor=cfg.classifier_lr_factor, averaging=cfg.averaging,
         )
 
     def pick(other: float | int | None, default: float | int) -> Any:
@@ -338,6 +341,9 @@ def _check(cfg: CompareConfig) -> None:
         raise ValueError(f"Invalid classifier_slow_fraction: {cfg.classifier_slow_fraction!r} (expected None or 0..1)")
     if not cfg.classifier_lr_factor > 0.0:
         raise ValueError(f"Invalid classifier_lr_factor: {cfg.classifier_lr_factor!r} (expected > 0)")
+    if cfg.averaging is not None and (isinstance(cfg.averaging, bool) or not 0.0 < cfg.averaging < 1.0 or cfg.optimizer != "adam"):
+        raise ValueError(f"Invalid averaging: {cfg.averaging!r} with optimizer={cfg.optimizer!r} "
+                         "(expected None, or 0 < β < 1 with optimizer='adam': the average is kept by seminal's Adam)")
     if cfg.analysis_digits < 10:
         raise ValueError(f"Invalid analysis_digits: {cfg.analysis_digits!r} (expected >= 10)")
 
@@ -425,6 +431,15 @@ def _comparison_rows(per_set: dict[str, dict[str, Any]]) -> list[ComparisonRow]:
                 "; ".join(_bin_text(b) for b in r["rotation_by_input_deg"]), None, SOURCE,
                 "circular spread of the residual for |φ| in each bin (circular mean in brackets): "
                 "a transformer that saturates on large rotations has a small first bin and a large last one; informational",
+            ),
+            ComparisonRow(
+                f"R: digits more than {TURNED_DEG:g}° from the mean frame; spread of the rest / the input's", "none",
+                f"{100 * r['rotation_turned_fraction']:.1f} %; " + (
+                    f"{r['rotation_spread_deg_without_turned'] / r['input_rotation_spread_deg']:.3f}"
+                    if r["rotation_spread_deg_without_turned"] is not None else "—"),
+                None, SOURCE,
+                "digits turned the wrong way (mostly at large |φ|) weigh heavily in the circular spread; "
+                "this row separates them from the rest: informational, not a criterion",
             ),
             ComparisonRow(
                 "R: residual scale (geometric mean zoom; log spread)", "canonical size", f"{r['scale_mean']:.3f}; {r['scale_log_spread']:.3f}",
