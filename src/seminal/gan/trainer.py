@@ -32,14 +32,14 @@ from torch.utils.data import TensorDataset
 from seminal.gan.algorithm1 import UPDATE_MODES, algorithm1_step
 from seminal.gan.checkpoint import GENERATOR_FILE, save_generator
 from seminal.gan.losses import GENERATOR_LOSSES
-from seminal.gan.conv_models import UPSAMPLING_MODES, ConvGenerator
+from seminal.gan.conv_models import D_ARCHS, UPSAMPLING_MODES, ConvDiscriminator, ConvGenerator
 from seminal.gan.models import Discriminator, Generator, marginal_logit
 from seminal.gan.noise import PRIORS, sample_noise
 from seminal.gan.schedule import AuthorsSchedule
 from seminal.training.distributed import barrier
 
 __all__ = ["GANTrainConfig", "GANTrainOutcome", "build_models", "build_optimizers", "train_gan", "monitor_log_likelihood",
-           "OPTIMIZERS", "G_ARCHS"]
+           "OPTIMIZERS", "G_ARCHS", "D_ARCHS"]
 
 OPTIMIZERS: tuple[str, ...] = ("sgd", "adam")
 
@@ -85,7 +85,11 @@ class GANTrainConfig:
         g_upsampling: conv generator only: "bilinear" or "nearest" upsampling (see
             :mod:`seminal.gan.conv_models`).
         g_fine_channels: conv generator only: width of its extra 3x3 layer at 28x28 (0 = none).
-        d_units, d_layers, d_pieces: maxout width, depth and pieces (240, 2, 5).
+        d_arch: "mlp" (the paper's maxout D) or "conv"
+            (:class:`~seminal.gan.conv_models.ConvDiscriminator`, a named deviation with the
+            paper's dropout placement).
+        d_units, d_layers, d_pieces: maxout D only: width, depth and pieces (240, 2, 5).
+        d_channels: conv D only: maps c of its first convolution (the second has 2c).
         d_input_keep, d_hidden_keep: dropout keep probabilities (0.8, 0.5).
         g_init_range, d_init_range: uniform weight init ranges (0.05, 0.005).
         n_train: the first ``n_train`` training images train the GAN (50,000).
@@ -129,6 +133,8 @@ class GANTrainConfig:
     g_channels: int = 32
     g_upsampling: str = "bilinear"
     g_fine_channels: int = 0
+    d_arch: str = "mlp"
+    d_channels: int = 32
     d_units: int = 240
     d_layers: int = 2
     d_pieces: int = 5
@@ -156,11 +162,13 @@ class GANTrainConfig:
             raise ValueError(f"Invalid optimizer: {self.optimizer!r} (expected one of {OPTIMIZERS})")
         if self.g_arch not in G_ARCHS:
             raise ValueError(f"Invalid g_arch: {self.g_arch!r} (expected one of {G_ARCHS})")
+        if self.d_arch not in D_ARCHS:
+            raise ValueError(f"Invalid d_arch: {self.d_arch!r} (expected one of {D_ARCHS})")
         if self.g_upsampling not in UPSAMPLING_MODES:
             raise ValueError(f"Invalid g_upsampling: {self.g_upsampling!r} (expected one of {UPSAMPLING_MODES})")
         if self.prior not in PRIORS:
             raise ValueError(f"Invalid prior: {self.prior!r} (expected one of {PRIORS})")
-        for name in ("epochs", "batch_size", "k", "noise_dim", "g_hidden", "g_layers", "g_channels", "d_units", "d_layers",
+        for name in ("epochs", "batch_size", "k", "noise_dim", "g_hidden", "g_layers", "g_channels", "d_channels", "d_units", "d_layers",
                      "d_pieces", "n_train", "monitor_samples", "monitor_valid"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
@@ -198,7 +206,7 @@ class GANTrainOutcome:
     """What :func:`train_gan` returns."""
 
     generator: Generator | ConvGenerator
-    discriminator: Discriminator
+    discriminator: Discriminator | ConvDiscriminator
     history: list[dict[str, Any]]
     generator_path: Path
     images_per_second: float
@@ -206,7 +214,9 @@ class GANTrainOutcome:
     train_seconds: float = float("nan")  # wall seconds inside the training loops (this process)
 
 
-def build_models(cfg: GANTrainConfig, train_images: torch.Tensor) -> tuple[Generator | ConvGenerator, Discriminator]:
+def build_models(
+    cfg: GANTrainConfig, train_images: torch.Tensor
+) -> tuple[Generator | ConvGenerator, Discriminator | ConvDiscriminator]:
     """G with its output bias at the training marginals, and D, both on the CPU."""
     G: Generator | ConvGenerator
     if cfg.g_arch == "conv":
@@ -217,10 +227,14 @@ def build_models(cfg: GANTrainConfig, train_images: torch.Tensor) -> tuple[Gener
             noise_dim=cfg.noise_dim, hidden=(cfg.g_hidden,) * cfg.g_layers, data_dim=784,
             init_range=cfg.g_init_range, output_bias=marginal_logit(train_images),
         )
-    D = Discriminator(
-        data_dim=784, units=(cfg.d_units,) * cfg.d_layers, pieces=cfg.d_pieces,
-        input_keep=cfg.d_input_keep, hidden_keep=cfg.d_hidden_keep, init_range=cfg.d_init_range,
-    )
+    D: Discriminator | ConvDiscriminator
+    if cfg.d_arch == "conv":
+        D = ConvDiscriminator(channels=cfg.d_channels, input_keep=cfg.d_input_keep, hidden_keep=cfg.d_hidden_keep)
+    else:
+        D = Discriminator(
+            data_dim=784, units=(cfg.d_units,) * cfg.d_layers, pieces=cfg.d_pieces,
+            input_keep=cfg.d_input_keep, hidden_keep=cfg.d_hidden_keep, init_range=cfg.d_init_range,
+        )
     return G, D
 
 

@@ -70,7 +70,7 @@ class Table1Config(GANTrainConfig):
 
 
 #: The paper's networks (the comparison with Table 1 needs them).
-_PAPER_NETWORKS = {"g_arch": "mlp", "g_hidden": 1200, "g_layers": 2, "d_units": 240, "d_layers": 2, "d_pieces": 5,
+_PAPER_NETWORKS = {"g_arch": "mlp", "d_arch": "mlp", "g_hidden": 1200, "g_layers": 2, "d_units": 240, "d_layers": 2, "d_pieces": 5,
                    "d_input_keep": 0.8, "d_hidden_keep": 0.5, "noise_dim": 100}
 
 
