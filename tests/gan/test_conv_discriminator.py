@@ -14,17 +14,7 @@ from seminal.gan.checkpoint import load_generator
 from seminal.gan.conv_models import D_ARCHS, ConvDiscriminator
 from seminal.gan.models import Discriminator
 from seminal.gan.trainer import GANTrainConfig, build_models, train_gan
-
-
-def _cfg(**overrides) -> GANTrainConfig:
-    base = {"epochs": 1, "batch_size": 20, "optimizer": "adam", "lr": 1e-3, "update": "alternating", "g_hidden": 16,
-            "d_units": 8, "d_pieces": 2, "n_train": 80, "sample_every": 0, "checkpoint_every": 0}
-    base.update(overrides)
-    return GANTrainConfig(**base)
-
-
-def _images(n: int = 120) -> torch.Tensor:
-    return torch.rand(n, 784, generator=torch.Generator().manual_seed(0)) ** 2
+from tests.gan.test_monitor_and_variants import _cfg, _images
 
 
 def test_conv_discriminator_gives_one_logit_per_image_from_flat_or_image_input() -> None:
