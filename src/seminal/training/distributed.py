@@ -12,6 +12,7 @@ checkpoint on ``--resume``, so multi-node runs need ``--out`` on a shared filesy
 
 from __future__ import annotations
 
+import gc
 import os
 from typing import Any
 
@@ -79,8 +80,14 @@ def shutdown_distributed(synchronize: bool = False) -> None:
             with "terminate called without an active exception" on a loaded machine). Pass True
             only when every rank ended normally: after a failure on one rank the others would
             wait at the barrier for the process group's timeout.
+
+    Garbage is collected first: a finished ``DistributedDataParallel`` wrapper sits in a reference
+    cycle and keeps the process group alive past ``destroy_process_group``, so that the group and
+    its gloo worker threads would be torn down during interpreter finalization, where a gloo rank
+    was seen to abort with the message above even after the barrier.
     """
     if is_distributed():
+        gc.collect()
         if synchronize:
             barrier()
         dist.destroy_process_group()
