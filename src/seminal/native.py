@@ -33,10 +33,16 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-__all__ = ["load", "bind", "available", "cache_dir", "run_split", "DISABLE_ENV"]
+import torch
+
+__all__ = ["load", "bind", "available", "cache_dir", "run_split", "DISABLE_ENV", "DTYPE_SUFFIX", "C_INT64", "C_POINTER"]
 
 #: Set to ``1`` to never build or load native kernels (the pure-torch paths are used).
 DISABLE_ENV = "SEMINAL_NO_NATIVE"
+#: Each kernel is built for these element types, its C name ending in the suffix (``kernel_f32``).
+DTYPE_SUFFIX = {torch.float32: "f32", torch.float64: "f64"}
+#: The ctypes of the kernels' two kinds of argument: counts/sizes and raw data pointers.
+C_INT64, C_POINTER = ctypes.c_int64, ctypes.c_void_p
 
 # -fno-trapping-math lets the compiler turn float compares into vector blends, -fno-math-errno
 # lets it vectorise sqrt (no kernel here relies on floating point traps or errno). On the AVX-512 machine measured (AMD EPYC), 256-bit vectors

@@ -17,7 +17,6 @@ Taken: float32/float64 CPU tensors whose state is dense, in the parameter's layo
 
 from __future__ import annotations
 
-import ctypes
 from array import array
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -32,10 +31,9 @@ from seminal.adam.layout import kernel_takes
 __all__ = ["available", "takes", "adam_onepass_", "adamax_onepass_"]
 
 _SOURCE = Path(__file__).with_name("onepass.cpp")
-_SUFFIX = {torch.float32: "f32", torch.float64: "f64"}
 #: Smallest share of a group's elements worth a thread of its own.
 _MIN_ELEMENTS_PER_THREAD = 1 << 16
-_I64, _PTR = ctypes.c_int64, ctypes.c_void_p
+_SUFFIX, _I64, _PTR = native.DTYPE_SUFFIX, native.C_INT64, native.C_POINTER
 #: The kernels' C signatures (see onepass.cpp), for each element type.
 _SIGNATURES = {
     name: argtypes

@@ -35,10 +35,9 @@ from seminal.stn.sampling import check_sampler_inputs, sample_grid
 __all__ = ["projective_warp", "fused_projective_available", "takes_fused_path"]
 
 _SOURCE = Path(__file__).with_name("projective_warp.cpp")
-_SUFFIX = {torch.float32: "f32", torch.float64: "f64"}
 #: Smallest share of the batch worth a thread of its own.
 _MIN_IMAGES_PER_THREAD = 4
-_I64, _PTR = ctypes.c_int64, ctypes.c_void_p
+_SUFFIX, _I64, _PTR = native.DTYPE_SUFFIX, native.C_INT64, native.C_POINTER
 #: The kernels' C signatures (see projective_warp.cpp), for each element type.
 _SIGNATURES = {
     name: argtypes
