@@ -56,6 +56,9 @@ def describe_hardware(env: dict[str, Any]) -> str:
         threads = f"{env['torch_threads']} torch thread{'s' if env['torch_threads'] != 1 else ''}"
         # `seminal reproduce --jobs N`: the experiments ran in N worker processes with their own threads.
         parts.append(f"{env['workers']} worker processes of {threads}" if env.get("workers", 1) > 1 else threads)
+        if env.get("training_torch_threads"):  # the config's cpu_threads, set for training only
+            n = env["training_torch_threads"]
+            parts[-1] += f" ({n} while training)"
     if env.get("memory_gib"):
         parts.append(f"{env['memory_gib']} GiB")
     if str(device).startswith("cuda") and env.get("gpus"):

@@ -56,3 +56,27 @@ def test_html_report_embeds_figures_and_tables(tmp_path: Path) -> None:
     text = page.read_text()
     assert "data:image/png;base64," in text and "Fake Table 1" in text and "fake data note" in text
     assert "(1 claim checked: 1 agree)" in text  # one checked row, agreeing
+
+
+def test_a_config_that_trains_on_its_own_thread_count_is_recorded_with_it(tmp_path: Path) -> None:
+    import dataclasses
+
+    import torch
+
+    from seminal.environment import describe_hardware
+    from tests.experiments.fake import FakeConfig
+
+    @dataclasses.dataclass(frozen=True)
+    class ThreadedConfig(FakeConfig):
+        cpu_threads: int = 0
+
+    own = torch.get_num_threads() + 1
+    experiment = dataclasses.replace(make_fake(), config_cls=ThreadedConfig, quick=lambda: ThreadedConfig(steps=10, cpu_threads=own))
+    run_experiment(experiment, out_dir=tmp_path / "own", preset="quick", seed=0, device="cpu", progress=False)
+    env = json.loads((tmp_path / "own" / "environment.json").read_text())
+    assert env["training_torch_threads"] == own and env["torch_threads"] == torch.get_num_threads()
+    assert f"({own} while training)" in describe_hardware(env)
+    # the process's own count (0 = leave it) is not a second number
+    same = dataclasses.replace(experiment, quick=lambda: ThreadedConfig(steps=10, cpu_threads=0))
+    run_experiment(same, out_dir=tmp_path / "same", preset="quick", seed=0, device="cpu", progress=False)
+    assert "training_torch_threads" not in json.loads((tmp_path / "same" / "environment.json").read_text())

@@ -61,6 +61,7 @@ def test_the_hardware_line_names_the_workers_threads_not_the_parents() -> None:
     assert describe_hardware(env) == "cpu (Some CPU, 8 cores, 8 torch threads)"
     assert describe_hardware({**env, "workers": 4, "torch_threads": 2}) == "cpu (Some CPU, 8 cores, 4 worker processes of 2 torch threads)"
     assert describe_hardware({**env, "workers": 1, "torch_threads": 1}) == "cpu (Some CPU, 8 cores, 1 torch thread)"
+    assert describe_hardware({**env, "training_torch_threads": 1}) == "cpu (Some CPU, 8 cores, 8 torch threads (1 while training))"
 
 
 def test_worker_threads_share_the_cores_out() -> None:

@@ -110,6 +110,11 @@ def run_experiment(
 
     with run_folder_lock(out_dir, enabled=main):
         record.environment = collect_environment(torch_device)
+        training_threads = getattr(config, "cpu_threads", 0)
+        if torch_device.type == "cpu" and training_threads and training_threads != record.environment["torch_threads"]:
+            # Such a config sets torch's thread count around its training only (e.g. gan-table1's
+            # quick preset trains on one thread and evaluates on all): record both.
+            record.environment["training_torch_threads"] = training_threads
         if prepared.unavailable is not None:
             record.status = "unavailable"
             record.error = prepared.unavailable
