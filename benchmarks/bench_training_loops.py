@@ -20,7 +20,7 @@ Models: the seed's TutorialNet on 28x28 MNIST (batch 64, SGD 0.01 as in the tuto
 on 42x42 RTS (batch 256, SGD 0.01, Appendix A.4), the paper's GAN (G 1200-1200 ReLU, maxout D,
 batch 100, SGD momentum 0.5, Algorithm 1 with k = 1), Adam Fig. 2's MLP (2 x 1000 ReLU, dropout,
 batch 128, Adam 1e-3). Data are random tensors of the real shapes (the loop, not the data, is
-measured). Usage: ``python benchmarks/bench_training_loops.py [--rounds 5] [--steps 20]
+measured). Usage: ``python benchmarks/bench_training_loops.py [--rounds 11] [--steps 30]
 [--models tutorial,stcnn,gan,mlp] [--device cpu|cuda] [--threads N]``.
 """
 
@@ -207,8 +207,10 @@ def loader_only(case: Case, steps: int, device: torch.device, out: Path) -> floa
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per model (median reported)")
-    parser.add_argument("--steps", type=int, default=20, help="training steps timed per loop and round")
+    # 5 rounds x 20 steps left medians that moved by 10-20 % between runs on a 2-vCPU machine, more
+    # than the differences measured; 11 x 30 settle them (about 5 minutes on 2 cores).
+    parser.add_argument("--rounds", type=int, default=11, help="interleaved rounds per model (median reported)")
+    parser.add_argument("--steps", type=int, default=30, help="training steps timed per loop and round")
     parser.add_argument("--models", default="tutorial,stcnn,gan,mlp", help="comma-separated subset")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
