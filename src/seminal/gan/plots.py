@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import MaxNLocator
 
 __all__ = ["tile_images", "sample_grid_figure", "nearest_neighbour_figure", "interpolation_figure", "toy_stages_figure", "training_curves_figure"]
 
@@ -112,5 +113,7 @@ def training_curves_figure(history: Sequence[dict[str, Any]]) -> Any:
         ax2.plot(epochs, [h.get(key, np.nan) for h in history], label=label)
     ax2.set_xlabel("epoch")
     ax2.legend(fontsize=8)
+    for ax in (ax1, ax2):  # a quick run has 2-3 epochs: no ticks between them
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.tight_layout()
     return fig
