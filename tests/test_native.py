@@ -78,3 +78,39 @@ def test_a_forked_child_gets_a_fresh_pool(monkeypatch: pytest.MonkeyPatch) -> No
     pieces: list[tuple[int, int]] = []
     native.run_split(8, 2, lambda lo, hi: pieces.append((lo, hi)))
     assert sorted(pieces) == [(0, 4), (4, 8)]
+
+
+@pytest.mark.parametrize("splits_itself", [True, False])
+def test_split_work_takes_the_route_of_the_built_kernel(monkeypatch: pytest.MonkeyPatch, splits_itself: bool) -> None:
+    monkeypatch.setattr(native, "splits_itself", lambda source: splits_itself)
+    calls: list[tuple[int, int, int]] = []
+    native.split_work("kernel.cpp", 10, 2, lambda lo, hi, threads: calls.append((lo, hi, threads)))
+    # Splitting itself: one call, told how many threads; else one call per piece, each single-threaded.
+    assert sorted(calls) == ([(0, 10, 2)] if splits_itself else [(0, 5, 1), (5, 10, 1)])
+
+
+SPLIT_SOURCE = """#include "native_split.hpp"
+extern "C" void seminal_test_fill(int64_t total, int64_t parts, int64_t* out) {
+  split_range(total, parts, [&](int64_t lo, int64_t hi) { for (int64_t i = lo; i < hi; ++i) out[i] = i; });
+}
+"""
+
+
+@pytest.mark.skipif(shutil.which("g++") is None, reason="no g++")
+def test_split_range_fills_every_piece_and_shares_torchs_openmp_runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SEMINAL_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv(native.DISABLE_ENV, raising=False)
+    source = tmp_path / "fill.cpp"
+    source.write_text(SPLIT_SOURCE)
+    shareable, before = native._can_share_openmp(), native._openmp_runtimes()
+    library = native.load(source)
+    assert library is not None
+    # Built with OpenMP exactly where that reuses torch's runtime; never a second runtime.
+    assert native.splits_itself(source) == shareable
+    assert native._openmp_runtimes() == before
+    fill = library.seminal_test_fill
+    fill.argtypes, fill.restype = [native.C_INT64, native.C_INT64, native.C_POINTER], None
+    for total, parts in [(10, 3), (2, 5), (7, 1), (1000, 2)]:
+        out = (ctypes.c_int64 * total)(*([-1] * total))
+        fill(total, parts, out)
+        assert list(out) == list(range(total))

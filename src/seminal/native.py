@@ -10,8 +10,13 @@ Robustness (a user's machine may have no compiler):
 * :func:`load` compiles ``<source>.cpp`` with ``$CXX`` (default ``g++``) into a per-user cache
   (``$SEMINAL_CACHE_DIR`` or ``~/.cache/seminal``), keyed by a hash of the source and the flags,
   so the build happens once per machine. ``-O3 -march=native`` is tried first,
-  then plain ``-O3`` (see ``_FLAG_SETS``). No OpenMP: a second OpenMP runtime beside torch's is a known source of
-  trouble, and ctypes releases the GIL, so callers parallelise with Python threads.
+  then plain ``-O3`` (see ``_FLAG_SETS``).
+* Threads: a kernel splits its work with ``split_range`` (``native_split.hpp``). It is built with
+  ``-fopenmp`` only where that shares torch's own OpenMP runtime: Linux, with GNU ``libgomp.so.1``
+  already loaded by torch (the loader then reuses it, so the kernel runs on torch's intra-op
+  threads; a second runtime beside torch's is a known source of trouble). Elsewhere it is built
+  without OpenMP and :func:`run_split` splits the work across Python threads (ctypes releases the
+  GIL). :func:`run_split` takes the right route for the built kernel.
 * If no build succeeds, or ``SEMINAL_NO_NATIVE=1`` is set, :func:`load` returns ``None`` (one
   warning per kernel) and every caller falls back to its pure-torch path, which computes the
   same function. :func:`available` says which path a kernel takes.
@@ -35,7 +40,7 @@ from typing import Any
 
 import torch
 
-__all__ = ["load", "bind", "available", "cache_dir", "run_split", "DISABLE_ENV", "DTYPE_SUFFIX", "C_INT64", "C_POINTER"]
+__all__ = ["load", "bind", "available", "cache_dir", "run_split", "split_work", "splits_itself", "DISABLE_ENV", "DTYPE_SUFFIX", "C_INT64", "C_POINTER"]
 
 #: Set to ``1`` to never build or load native kernels (the pure-torch paths are used).
 DISABLE_ENV = "SEMINAL_NO_NATIVE"
@@ -49,11 +54,20 @@ C_INT64, C_POINTER = ctypes.c_int64, ctypes.c_void_p
 # and scalar loads instead of vector gather instructions made the warp kernel 1.3-1.5x faster;
 # those two are GCC/x86 options, so elsewhere the build falls through to the next set.
 _GCC_X86_TUNING = ("-mprefer-vector-width=256", "-mtune-ctrl=^use_gather_2parts,^use_gather_4parts,^use_gather")
-_FLAG_SETS: tuple[tuple[str, ...], ...] = (
+# -fopenmp-simd honours `#pragma omp simd` (vectorised reductions) without an OpenMP runtime.
+_BASE_FLAG_SETS: tuple[tuple[str, ...], ...] = (
     ("-O3", "-march=native", *_GCC_X86_TUNING, "-fno-trapping-math", "-fno-math-errno"),
     ("-O3", "-march=native", "-fno-trapping-math", "-fno-math-errno"),
     ("-O3", "-fno-trapping-math", "-fno-math-errno"),
 )
+_OPENMP_FLAG = "-fopenmp"
+_FLAG_SETS: tuple[tuple[str, ...], ...] = tuple(flags + (_OPENMP_FLAG,) for flags in _BASE_FLAG_SETS) + tuple(
+    flags + ("-fopenmp-simd",) for flags in _BASE_FLAG_SETS
+)
+#: The folder of the headers the kernels include (native_split.hpp).
+_INCLUDE_DIR = Path(__file__).parent
+#: The OpenMP runtime a kernel built with -fopenmp may share: the one GCC's torch builds load.
+_SHARED_OPENMP_RUNTIME = "libgomp.so.1"
 _loaded: dict[str, ctypes.CDLL | None] = {}
 _bound: dict[Any, dict[str, Any] | None] = {}
 _lock = threading.Lock()
@@ -87,6 +101,25 @@ def run_split(total: int, parts: int, call: Callable[[int, int], None]) -> None:
         future.result()
 
 
+def splits_itself(source: str | os.PathLike[str]) -> bool:
+    """Whether the built kernel in ``source`` splits its work over OpenMP threads itself
+    (``seminal_splits_itself()`` in ``native_split.hpp``); False without a build."""
+    library = load(source)
+    splits = getattr(library, "seminal_splits_itself", None) if library is not None else None
+    return splits is not None and bool(splits())
+
+
+def split_work(source: str | os.PathLike[str], total: int, parts: int, call: Callable[[int, int, int], None]) -> None:
+    """``call(begin, end, threads)`` over ``[0, total)`` in ``parts`` pieces, for a kernel of ``source``:
+    one call with ``threads=parts`` where the kernel splits itself (:func:`splits_itself`), else
+    :func:`run_split` across Python threads, each piece with ``threads=1``."""
+    parts = max(1, min(parts, total))
+    if parts == 1 or splits_itself(source):
+        call(0, total, parts)
+    else:
+        run_split(total, parts, lambda lo, hi: call(lo, hi, 1))
+
+
 def cache_dir() -> Path:
     """Where built kernels are kept: ``$SEMINAL_CACHE_DIR/native`` or ``~/.cache/seminal/native``."""
     root = os.environ.get("SEMINAL_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "seminal")
@@ -102,13 +135,30 @@ def _cpu_flags() -> str:
         return ""
 
 
+def _openmp_runtimes() -> set[str] | None:
+    """Paths of the OpenMP runtimes mapped into this process, or ``None`` where that can't be read (not Linux)."""
+    try:
+        maps = Path("/proc/self/maps").read_text()
+    except OSError:
+        return None
+    names = ("libgomp", "libiomp", "libomp")
+    return {line.split()[-1] for line in maps.splitlines() if any(name in line.rsplit("/", 1)[-1] for name in names)}
+
+
+def _can_share_openmp() -> bool:
+    """Whether a -fopenmp kernel would reuse the OpenMP runtime torch loaded, not bring a second one."""
+    runtimes = _openmp_runtimes()
+    return bool(runtimes) and all(Path(path).name == _SHARED_OPENMP_RUNTIME for path in runtimes)  # type: ignore[union-attr]
+
+
 def _build(source: Path, flags: tuple[str, ...]) -> Path:
     compiler = os.environ.get("CXX", "g++")
     if shutil.which(compiler) is None:
         raise RuntimeError(f"no C++ compiler {compiler!r} on PATH")
     # -march=native builds for this CPU: the key includes the CPU, for caches shared between machines.
     key = " ".join((compiler, *flags, platform.machine(), _cpu_flags()))
-    digest = hashlib.sha256(source.read_bytes() + key.encode()).hexdigest()[:16]
+    headers = b"".join(path.read_bytes() for path in sorted(_INCLUDE_DIR.glob("*.hpp")))
+    digest = hashlib.sha256(source.read_bytes() + headers + key.encode()).hexdigest()[:16]
     target = cache_dir() / f"{source.stem}-{digest}.so"
     if target.exists():
         return target
@@ -116,7 +166,7 @@ def _build(source: Path, flags: tuple[str, ...]) -> Path:
     # Build into a temporary name and rename: concurrent processes never load a half-written file.
     fd, tmp = tempfile.mkstemp(suffix=".so", dir=target.parent)
     os.close(fd)
-    cmd = [compiler, *flags, "-std=c++17", "-shared", "-fPIC", str(source), "-o", tmp]
+    cmd = [compiler, *flags, "-std=c++17", "-shared", "-fPIC", f"-I{_INCLUDE_DIR}", str(source), "-o", tmp]
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0:
         os.unlink(tmp)
@@ -140,12 +190,20 @@ def load(source: str | os.PathLike[str]) -> ctypes.CDLL | None:
             _loaded[key] = None
             return None
         errors = []
+        share_openmp, runtimes_before = _can_share_openmp(), _openmp_runtimes()
         for flags in _FLAG_SETS:
+            if _OPENMP_FLAG in flags and not share_openmp:
+                continue
             try:
                 library = ctypes.CDLL(str(_build(path, flags)))
-                break
             except (OSError, RuntimeError) as error:
                 errors.append(str(error))
+                continue
+            if _OPENMP_FLAG in flags and _openmp_runtimes() != runtimes_before:
+                library = None  # it brought its own runtime after all: never call into it
+                errors.append("the OpenMP build loaded a second OpenMP runtime")
+                continue
+            break
         if library is None:
             warnings.warn(
                 f"seminal: could not build the native kernel {path.name} ({errors[-1]}); using the slower pure-torch path",

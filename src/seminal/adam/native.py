@@ -39,8 +39,8 @@ _SIGNATURES = {
     name: argtypes
     for suffix in _SUFFIX.values()
     for name, argtypes in (
-        (f"adam_onepass_{suffix}", [_I64] + [_PTR] * 9 + [_I64, _I64]),
-        (f"adamax_onepass_{suffix}", [_I64] + [_PTR] * 8 + [_I64, _I64]),
+        (f"adam_onepass_{suffix}", [_I64] + [_PTR] * 9 + [_I64] * 3),
+        (f"adamax_onepass_{suffix}", [_I64] + [_PTR] * 8 + [_I64] * 3),
     )
 }
 
@@ -82,9 +82,9 @@ def _address(values: array | None) -> int | None:
     return None if values is None else values.buffer_info()[0]
 
 
-def _split(total: int, call: Callable[[int, int], None]) -> None:
-    """``call(begin, end)`` over ``[0, total)`` in equal parts, one per thread (ctypes drops the GIL)."""
-    native.run_split(total, min(torch.get_num_threads(), total // _MIN_ELEMENTS_PER_THREAD), call)
+def _split(total: int, call: Callable[[int, int, int], None]) -> None:
+    """``call(begin, end, threads)`` over ``[0, total)`` in equal parts, one per thread (:func:`native.split_work`)."""
+    native.split_work(_SOURCE, total, min(torch.get_num_threads(), total // _MIN_ELEMENTS_PER_THREAD), call)
 
 
 def _common(params: Sequence[Tensor], scalar_vectors: Sequence[Tensor], vector_index: Sequence[int]) -> tuple[Any, int, list[Any]]:
@@ -127,7 +127,7 @@ def adam_onepass_(
     arrays = [_pointers(t) for t in (params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs or [None], param_avgs or [None])]  # kept alive here while the kernel runs
     addresses = [_address(a) for a in arrays]
     sizes, indices, pointer = _address(numel), _address(index), scalars.data_ptr()
-    _split(total, lambda lo, hi: kernel(len(params), *addresses, sizes, pointer, indices, lo, hi))
+    _split(total, lambda lo, hi, threads: kernel(len(params), *addresses, sizes, pointer, indices, lo, hi, threads))
 
 
 def adamax_onepass_(
@@ -149,4 +149,4 @@ def adamax_onepass_(
     arrays = [_pointers(t) for t in (params, grads, exp_avgs, exp_infs, param_avgs or [None])]  # kept alive here while the kernel runs
     addresses = [_address(a) for a in arrays]
     sizes, indices, pointer = _address(numel), _address(index), scalars.data_ptr()
-    _split(total, lambda lo, hi: kernel(len(params), *addresses, sizes, pointer, indices, lo, hi))
+    _split(total, lambda lo, hi, threads: kernel(len(params), *addresses, sizes, pointer, indices, lo, hi, threads))

@@ -7,12 +7,14 @@
 // updates a whole parameter group: the per-tensor Python dispatch of torch.compile is gone, and
 // each element is read and written once (Adam: θ, g, m, v [, v_max] [, θ̄]; AdaMax: θ, g, m, u [, θ̄]).
 //
-// Work split: a call covers the elements [begin, end) of the group's tensors laid end to end, so
-// callers give each thread an equal share however the sizes are spread (ctypes releases the GIL).
+// Work split: a call covers the elements [begin, end) of the group's tensors laid end to end,
+// cut into `threads` equal shares however the sizes are spread (seminal/native_split.hpp).
 // Built by seminal/native.py; called through ctypes by seminal/adam/native.py.
 
 #include <cmath>
 #include <cstdint>
+
+#include "native_split.hpp"
 
 namespace {
 
@@ -120,26 +122,34 @@ extern "C" {
 // X_COUNT (AdaMax) doubles, one per distinct step t; tensor k uses vector s_index[k].
 void adam_onepass_f32(int64_t count, float* const* p, const float* const* g, float* const* m, float* const* v,
                       float* const* vmax, float* const* avg, const int64_t* numel, const double* s, const int64_t* s_index,
-                      int64_t begin, int64_t end) {
-  adam<float>(count, p, g, m, v, vmax, avg, numel, s, s_index, begin, end);
+                      int64_t begin, int64_t end, int64_t threads) {
+  split_range(end - begin, threads, [&](int64_t lo, int64_t hi) {
+    adam<float>(count, p, g, m, v, vmax, avg, numel, s, s_index, begin + lo, begin + hi);
+  });
 }
 
 void adam_onepass_f64(int64_t count, double* const* p, const double* const* g, double* const* m, double* const* v,
                       double* const* vmax, double* const* avg, const int64_t* numel, const double* s, const int64_t* s_index,
-                      int64_t begin, int64_t end) {
-  adam<double>(count, p, g, m, v, vmax, avg, numel, s, s_index, begin, end);
+                      int64_t begin, int64_t end, int64_t threads) {
+  split_range(end - begin, threads, [&](int64_t lo, int64_t hi) {
+    adam<double>(count, p, g, m, v, vmax, avg, numel, s, s_index, begin + lo, begin + hi);
+  });
 }
 
 void adamax_onepass_f32(int64_t count, float* const* p, const float* const* g, float* const* m, float* const* u,
                         float* const* avg, const int64_t* numel, const double* s, const int64_t* s_index, int64_t begin,
-                        int64_t end) {
-  adamax<float>(count, p, g, m, u, avg, numel, s, s_index, begin, end);
+                        int64_t end, int64_t threads) {
+  split_range(end - begin, threads, [&](int64_t lo, int64_t hi) {
+    adamax<float>(count, p, g, m, u, avg, numel, s, s_index, begin + lo, begin + hi);
+  });
 }
 
 void adamax_onepass_f64(int64_t count, double* const* p, const double* const* g, double* const* m, double* const* u,
                         double* const* avg, const int64_t* numel, const double* s, const int64_t* s_index, int64_t begin,
-                        int64_t end) {
-  adamax<double>(count, p, g, m, u, avg, numel, s, s_index, begin, end);
+                        int64_t end, int64_t threads) {
+  split_range(end - begin, threads, [&](int64_t lo, int64_t hi) {
+    adamax<double>(count, p, g, m, u, avg, numel, s, s_index, begin + lo, begin + hi);
+  });
 }
 
 }  // extern "C"

@@ -43,8 +43,8 @@ _SIGNATURES = {
     name: argtypes
     for suffix in _SUFFIX.values()
     for name, argtypes in (
-        (f"projective_warp_forward_{suffix}", [_PTR, _PTR, _PTR] + [_I64] * 6),
-        (f"projective_warp_backward_{suffix}", [_PTR, ctypes.POINTER(_I64)] + [_PTR] * 4 + [_I64] * 6),
+        (f"projective_warp_forward_{suffix}", [_PTR, _PTR, _PTR] + [_I64] * 7),
+        (f"projective_warp_backward_{suffix}", [_PTR, ctypes.POINTER(_I64)] + [_PTR] * 4 + [_I64] * 7),
     )
 }
 
@@ -66,10 +66,10 @@ def _pointer(tensor: torch.Tensor | None, start: int) -> ctypes.c_void_p | None:
     return ctypes.c_void_p(tensor.data_ptr() + start * tensor.stride(0) * tensor.element_size())
 
 
-def _over_images(n: int, call: Callable[[int, int], None]) -> None:
-    """``call(start, count)`` over the batch, split across torch's thread count (ctypes drops the GIL)."""
+def _over_images(n: int, call: Callable[[int, int, int], None]) -> None:
+    """``call(start, count, threads)`` over the batch, split across torch's thread count (:func:`native.split_work`)."""
     threads = min(torch.get_num_threads(), n // _MIN_IMAGES_PER_THREAD)
-    native.run_split(n, threads, lambda lo, hi: call(lo, hi - lo))
+    native.split_work(_SOURCE, n, threads, lambda lo, hi, threads: call(lo, hi - lo, threads))
 
 
 class _FusedProjectiveWarp(torch.autograd.Function):
@@ -84,7 +84,10 @@ class _FusedProjectiveWarp(torch.autograd.Function):
         out = torch.empty(n, c, out_h, out_w, dtype=image.dtype)
         kernel = functions[f"projective_warp_forward_{_SUFFIX[image.dtype]}"]
         _over_images(
-            n, lambda i, k: kernel(_pointer(image, i), _pointer(hom, i), _pointer(out, i), k, c, height, width, out_h, out_w)
+            n,
+            lambda i, k, threads: kernel(
+                _pointer(image, i), _pointer(hom, i), _pointer(out, i), k, c, height, width, out_h, out_w, threads
+            ),
         )
         ctx.save_for_backward(image, hom)
         return out
@@ -106,9 +109,9 @@ class _FusedProjectiveWarp(torch.autograd.Function):
             kernel = functions[f"projective_warp_backward_{_SUFFIX[image.dtype]}"]
             _over_images(
                 n,
-                lambda i, k: kernel(
+                lambda i, k, threads: kernel(
                     _pointer(grad_out, i), strides, _pointer(image, i), _pointer(hom, i), _pointer(grad_image, i),
-                    _pointer(grad_hom, i), k, c, height, width, out_h, out_w,
+                    _pointer(grad_hom, i), k, c, height, width, out_h, out_w, threads,
                 ),
             )  # fmt: skip
         return grad_image, grad_hom, None, None

@@ -3,7 +3,8 @@
 // One pass per output row: the homography maps each output pixel centre to its source point
 // (a short vectorisable loop), then the bilinear kernel samples every channel there; no grid is
 // ever stored. The backward pass scatters dL/dV into dL/dU (eq. 6) and chains eq. 7's
-// dL/dx_s, dL/dy_s through the perspective divide into dL/dH, accumulated per image in double.
+// dL/dx_s, dL/dy_s through the perspective divide into dL/dH: summed per row in the element type
+// (a vectorised reduction), the rows per image in double.
 //
 // Conventions are those of seminal/stn/convention.py: output -> input, (x, y) order, normalised
 // coordinates with pixel centres at (2m + 1)/size - 1, zero outside the image. The source point
@@ -13,14 +14,16 @@
 //
 // Layout: img (N, C, H, W), out (N, C, OH, OW), hom (N, 9) row-major, all contiguous, except
 // grad_out (N, C, OH, OW), which comes with its four element strides. Images are
-// independent, so callers split N across threads (seminal/stn/fused.py does; ctypes releases
-// the GIL). Built by seminal/native.py.
+// independent: each call splits N into `threads` pieces (seminal/native_split.hpp). Built by
+// seminal/native.py.
 
 #include <cmath>
 #include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <vector>
+
+#include "native_split.hpp"
 
 namespace {
 
@@ -228,18 +231,35 @@ void backward_image(const T* __restrict__ go, const int64_t* gs, const T* __rest
     // dL/du = dL/dx_s / w, dL/dv = dL/dy_s / w, dL/dw = -(dL/dx_s x_s + dL/dy_s y_s) / w.
     // Per row: Σ dL/du, Σ dL/du·x_t, the same for v and w (y_t is constant along the row).
     double su = 0, sux = 0, sv = 0, svx = 0, sw = 0, swx = 0;
-    for (int64_t j = 0; j < OW; ++j) {
-      const double xs = double(row.xs[j]), ys = double(row.ys[j]);
-      if (!(std::isfinite(xs) && std::isfinite(ys))) continue;  // w = 0: no gradient
-      const double dxs = double(gx[j]) * double(sx), dys = double(gy[j]) * double(sy), rw = double(row.rw[j]);
-      const double du = dxs * rw, dv = dys * rw, dw = -(dxs * xs + dys * ys) * rw;
-      const double bx = double(row.xt[j]);
-      su += du;
-      sux += du * bx;
-      sv += dv;
-      svx += dv * bx;
-      sw += dw;
-      swx += dw * bx;
+    if (row.all_finite) {  // the common case: in T, a vectorised reduction over the row
+      T tu = 0, tux = 0, tv = 0, tvx = 0, tw = 0, twx = 0;
+      const T *xs = row.xs.data(), *ys = row.ys.data(), *rw = row.rw.data(), *xt = row.xt.data();
+#pragma omp simd reduction(+ : tu, tux, tv, tvx, tw, twx)
+      for (int64_t j = 0; j < OW; ++j) {
+        const T dxs = gx[j] * sx, dys = gy[j] * sy;
+        const T du = dxs * rw[j], dv = dys * rw[j], dw = -(dxs * xs[j] + dys * ys[j]) * rw[j];
+        tu += du;
+        tux += du * xt[j];
+        tv += dv;
+        tvx += dv * xt[j];
+        tw += dw;
+        twx += dw * xt[j];
+      }
+      su = tu, sux = tux, sv = tv, svx = tvx, sw = tw, swx = twx;
+    } else {
+      for (int64_t j = 0; j < OW; ++j) {
+        const double xs = double(row.xs[j]), ys = double(row.ys[j]);
+        if (!(std::isfinite(xs) && std::isfinite(ys))) continue;  // w = 0: no gradient
+        const double dxs = double(gx[j]) * double(sx), dys = double(gy[j]) * double(sy), rw = double(row.rw[j]);
+        const double du = dxs * rw, dv = dys * rw, dw = -(dxs * xs + dys * ys) * rw;
+        const double bx = double(row.xt[j]);
+        su += du;
+        sux += du * bx;
+        sv += dv;
+        svx += dv * bx;
+        sw += dw;
+        swx += dw * bx;
+      }
     }
     // dL/dH[r, :] = Σ_pixels dL/d(u, v, w)_r · (x_t, y_t, 1).
     const double y = double(yt);
@@ -252,20 +272,26 @@ void backward_image(const T* __restrict__ go, const int64_t* gs, const T* __rest
 }
 
 template <typename T>
-void forward(const T* img, const T* hom, T* out, int64_t N, int64_t C, int64_t H, int64_t W, int64_t OH, int64_t OW) {
-  Row<T> row(OW);
-  for (int64_t n = 0; n < N; ++n) forward_image(img + n * C * H * W, hom + 9 * n, out + n * C * OH * OW, row, C, H, W, OH, OW);
+void forward(const T* img, const T* hom, T* out, int64_t N, int64_t C, int64_t H, int64_t W, int64_t OH, int64_t OW,
+             int64_t threads) {
+  split_range(N, threads, [&](int64_t lo, int64_t hi) {
+    Row<T> row(OW);
+    for (int64_t n = lo; n < hi; ++n)
+      forward_image(img + n * C * H * W, hom + 9 * n, out + n * C * OH * OW, row, C, H, W, OH, OW);
+  });
 }
 
 template <typename T>
 void backward(const T* grad_out, const int64_t* gs, const T* img, const T* hom, T* grad_img, T* grad_hom, int64_t N,
-              int64_t C, int64_t H, int64_t W, int64_t OH, int64_t OW) {
-  Row<T> row(OW);
-  std::vector<T> gxy(2 * OW), grow(C * OW);
-  for (int64_t n = 0; n < N; ++n)
-    backward_image(grad_out + n * gs[0], gs, img + n * C * H * W, hom + 9 * n,
-                   grad_img ? grad_img + n * C * H * W : nullptr, grad_hom ? grad_hom + 9 * n : nullptr, row, gxy, grow, C,
-                   H, W, OH, OW);
+              int64_t C, int64_t H, int64_t W, int64_t OH, int64_t OW, int64_t threads) {
+  split_range(N, threads, [&](int64_t lo, int64_t hi) {
+    Row<T> row(OW);
+    std::vector<T> gxy(2 * OW), grow(C * OW);
+    for (int64_t n = lo; n < hi; ++n)
+      backward_image(grad_out + n * gs[0], gs, img + n * C * H * W, hom + 9 * n,
+                     grad_img ? grad_img + n * C * H * W : nullptr, grad_hom ? grad_hom + 9 * n : nullptr, row, gxy, grow,
+                     C, H, W, OH, OW);
+  });
 }
 
 }  // namespace
@@ -273,24 +299,25 @@ void backward(const T* grad_out, const int64_t* gs, const T* img, const T* hom, 
 extern "C" {
 
 void projective_warp_forward_f32(const float* img, const float* hom, float* out, int64_t N, int64_t C, int64_t H,
-                                 int64_t W, int64_t OH, int64_t OW) {
-  forward<float>(img, hom, out, N, C, H, W, OH, OW);
+                                 int64_t W, int64_t OH, int64_t OW, int64_t threads) {
+  forward<float>(img, hom, out, N, C, H, W, OH, OW, threads);
 }
 
 void projective_warp_forward_f64(const double* img, const double* hom, double* out, int64_t N, int64_t C, int64_t H,
-                                 int64_t W, int64_t OH, int64_t OW) {
-  forward<double>(img, hom, out, N, C, H, W, OH, OW);
+                                 int64_t W, int64_t OH, int64_t OW, int64_t threads) {
+  forward<double>(img, hom, out, N, C, H, W, OH, OW, threads);
 }
 
 void projective_warp_backward_f32(const float* grad_out, const int64_t* grad_out_strides, const float* img, const float* hom, float* grad_img,
-                                  float* grad_hom, int64_t N, int64_t C, int64_t H, int64_t W, int64_t OH, int64_t OW) {
-  backward<float>(grad_out, grad_out_strides, img, hom, grad_img, grad_hom, N, C, H, W, OH, OW);
+                                  float* grad_hom, int64_t N, int64_t C, int64_t H, int64_t W, int64_t OH, int64_t OW,
+                                  int64_t threads) {
+  backward<float>(grad_out, grad_out_strides, img, hom, grad_img, grad_hom, N, C, H, W, OH, OW, threads);
 }
 
 void projective_warp_backward_f64(const double* grad_out, const int64_t* grad_out_strides, const double* img, const double* hom, double* grad_img,
                                   double* grad_hom, int64_t N, int64_t C, int64_t H, int64_t W, int64_t OH,
-                                  int64_t OW) {
-  backward<double>(grad_out, grad_out_strides, img, hom, grad_img, grad_hom, N, C, H, W, OH, OW);
+                                  int64_t OW, int64_t threads) {
+  backward<double>(grad_out, grad_out_strides, img, hom, grad_img, grad_hom, N, C, H, W, OH, OW, threads);
 }
 
 }  // extern "C"
