@@ -73,8 +73,9 @@ def test_run_split_covers_the_range_once(total: int, parts: int) -> None:
 def test_a_forked_child_gets_a_fresh_pool(monkeypatch: pytest.MonkeyPatch) -> None:
     native.run_split(8, 2, lambda lo, hi: None)  # the pool exists now
     assert native._pool is not None
+    monkeypatch.setattr(native, "_forked", False)  # restored after the test
     native._forget_pool()  # what os.register_at_fork runs in a child
-    assert native._pool is None
+    assert native._pool is None and native._forked
     pieces: list[tuple[int, int]] = []
     native.run_split(8, 2, lambda lo, hi: pieces.append((lo, hi)))
     assert sorted(pieces) == [(0, 4), (4, 8)]
@@ -114,3 +115,12 @@ def test_split_range_fills_every_piece_and_shares_torchs_openmp_runtime(tmp_path
         out = (ctypes.c_int64 * total)(*([-1] * total))
         fill(total, parts, out)
         assert list(out) == list(range(total))
+
+
+def test_a_forked_child_splits_on_python_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    # OpenMP's pool does not survive fork: even a kernel that splits itself is split from Python there.
+    monkeypatch.setattr(native, "splits_itself", lambda source: True)
+    monkeypatch.setattr(native, "_forked", True)
+    calls: list[tuple[int, int, int]] = []
+    native.split_work("kernel.cpp", 10, 2, lambda lo, hi, threads: calls.append((lo, hi, threads)))
+    assert sorted(calls) == [(0, 5, 1), (5, 10, 1)]

@@ -72,12 +72,15 @@ _loaded: dict[str, ctypes.CDLL | None] = {}
 _bound: dict[Any, dict[str, Any] | None] = {}
 _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
+#: Set in a forked child: GNU OpenMP's thread pool does not survive fork (a parallel region there
+#: hangs, torch's own ops included), so kernels split across Python threads instead.
+_forked = False
 
 
 def _forget_pool() -> None:
     # A forked child inherits the executor but not its threads: it would wait forever.
-    global _pool
-    _pool = None
+    global _pool, _forked
+    _pool, _forked = None, True
 
 
 if hasattr(os, "register_at_fork"):
@@ -112,9 +115,9 @@ def splits_itself(source: str | os.PathLike[str]) -> bool:
 def split_work(source: str | os.PathLike[str], total: int, parts: int, call: Callable[[int, int, int], None]) -> None:
     """``call(begin, end, threads)`` over ``[0, total)`` in ``parts`` pieces, for a kernel of ``source``:
     one call with ``threads=parts`` where the kernel splits itself (:func:`splits_itself`), else
-    :func:`run_split` across Python threads, each piece with ``threads=1``."""
+    :func:`run_split` across Python threads, each piece with ``threads=1`` (so in a forked child too)."""
     parts = max(1, min(parts, total))
-    if parts == 1 or splits_itself(source):
+    if parts == 1 or (splits_itself(source) and not _forked):
         call(0, total, parts)
     else:
         run_split(total, parts, lambda lo, hi: call(lo, hi, 1))
