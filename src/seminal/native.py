@@ -8,15 +8,16 @@ built here -- no torch headers, so a build takes about a second.
 Robustness (a user's machine may have no compiler):
 
 * :func:`load` compiles ``<source>.cpp`` with ``$CXX`` (default ``g++``) into a per-user cache
-  (``$SEMINAL_CACHE_DIR`` or ``~/.cache/seminal``), keyed by a hash of the source and the flags,
-  so the build happens once per machine. ``-O3 -march=native`` is tried first,
-  then plain ``-O3`` (see ``_FLAG_SETS``).
+  (``$SEMINAL_CACHE_DIR`` or ``~/.cache/seminal``), keyed by a hash of the source, the shared
+  header (``native_split.hpp``) and the flags, so the build happens once per machine.
+  ``-O3 -march=native`` is tried first, then plain ``-O3`` (see ``_FLAG_SETS``).
 * Threads: a kernel splits its work with ``split_range`` (``native_split.hpp``). It is built with
   ``-fopenmp`` only where that shares torch's own OpenMP runtime: Linux, with GNU ``libgomp.so.1``
   already loaded by torch (the loader then reuses it, so the kernel runs on torch's intra-op
   threads; a second runtime beside torch's is a known source of trouble). Elsewhere it is built
   without OpenMP and :func:`run_split` splits the work across Python threads (ctypes releases the
-  GIL). :func:`run_split` takes the right route for the built kernel.
+  GIL). Callers go through :func:`split_work`, which takes the right route for the built kernel
+  (and the Python-thread one in a forked child, where GNU OpenMP's pool does not survive).
 * If no build succeeds, or ``SEMINAL_NO_NATIVE=1`` is set, :func:`load` returns ``None`` (one
   warning per kernel) and every caller falls back to its pure-torch path, which computes the
   same function. :func:`available` says which path a kernel takes.
