@@ -124,3 +124,20 @@ def test_a_forked_child_splits_on_python_threads(monkeypatch: pytest.MonkeyPatch
     calls: list[tuple[int, int, int]] = []
     native.split_work("kernel.cpp", 10, 2, lambda lo, hi, threads: calls.append((lo, hi, threads)))
     assert sorted(calls) == [(0, 5, 1), (5, 10, 1)]
+
+
+@pytest.mark.skipif(shutil.which("g++") is None, reason="no g++")
+def test_a_header_change_rebuilds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SEMINAL_CACHE_DIR", str(tmp_path / "cache"))
+    # The cache key covers the shared header too: an edited header never loads a stale build.
+    monkeypatch.setattr(native, "_INCLUDE_DIR", tmp_path)
+    source = tmp_path / "uses_header.cpp"
+    source.write_text('#include "answer.hpp"\nextern "C" int seminal_test_answer() { return ANSWER; }\n')
+    answers = []
+    for value in (41, 42):
+        (tmp_path / "answer.hpp").write_text(f"#define ANSWER {value}\n")
+        built = native._build(source, ("-O1",))
+        answer = ctypes.CDLL(str(built)).seminal_test_answer
+        answer.restype = ctypes.c_int
+        answers.append((built, answer()))
+    assert answers[0][0] != answers[1][0] and [a for _, a in answers] == [41, 42]
