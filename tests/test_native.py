@@ -103,7 +103,8 @@ def test_split_range_fills_every_piece_and_shares_torchs_openmp_runtime(tmp_path
     monkeypatch.delenv(native.DISABLE_ENV, raising=False)
     source = tmp_path / "fill.cpp"
     source.write_text(SPLIT_SOURCE)
-    shareable, before = native._can_share_openmp(), native._openmp_runtimes()
+    before = native._openmp_runtimes()
+    shareable = native._can_share_openmp(before)
     library = native.load(source)
     assert library is not None
     # Built with OpenMP exactly where that reuses torch's runtime; never a second runtime.

@@ -71,6 +71,7 @@ _INCLUDE_DIR = Path(__file__).parent
 _SHARED_OPENMP_RUNTIME = "libgomp.so.1"
 _loaded: dict[str, ctypes.CDLL | None] = {}
 _bound: dict[Any, dict[str, Any] | None] = {}
+_splits: dict[Any, bool] = {}
 _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
 #: Set in a forked child: GNU OpenMP's thread pool does not survive fork (a parallel region there
@@ -107,10 +108,13 @@ def run_split(total: int, parts: int, call: Callable[[int, int], None]) -> None:
 
 def splits_itself(source: str | os.PathLike[str]) -> bool:
     """Whether the built kernel in ``source`` splits its work over OpenMP threads itself
-    (``seminal_splits_itself()`` in ``native_split.hpp``); False without a build."""
-    library = load(source)
-    splits = getattr(library, "seminal_splits_itself", None) if library is not None else None
-    return splits is not None and bool(splits())
+    (``seminal_splits_itself()`` in ``native_split.hpp``); False without a build. Answered once
+    per process and source: kernels ask on every call, and :func:`load` resolves the path."""
+    if source not in _splits:
+        library = load(source)
+        splits = getattr(library, "seminal_splits_itself", None) if library is not None else None
+        _splits[source] = splits is not None and bool(splits())
+    return _splits[source]
 
 
 def split_work(source: str | os.PathLike[str], total: int, parts: int, call: Callable[[int, int, int], None]) -> None:
@@ -149,9 +153,9 @@ def _openmp_runtimes() -> set[str] | None:
     return {line.split()[-1] for line in maps.splitlines() if any(name in line.rsplit("/", 1)[-1] for name in names)}
 
 
-def _can_share_openmp() -> bool:
-    """Whether a -fopenmp kernel would reuse the OpenMP runtime torch loaded, not bring a second one."""
-    runtimes = _openmp_runtimes()
+def _can_share_openmp(runtimes: set[str] | None) -> bool:
+    """Whether a -fopenmp kernel would reuse the OpenMP runtime torch loaded (``runtimes``, from
+    :func:`_openmp_runtimes`), not bring a second one."""
     return bool(runtimes) and all(Path(path).name == _SHARED_OPENMP_RUNTIME for path in runtimes)  # type: ignore[union-attr]
 
 
@@ -194,7 +198,8 @@ def load(source: str | os.PathLike[str]) -> ctypes.CDLL | None:
             _loaded[key] = None
             return None
         errors = []
-        share_openmp, runtimes_before = _can_share_openmp(), _openmp_runtimes()
+        runtimes_before = _openmp_runtimes()
+        share_openmp = _can_share_openmp(runtimes_before)
         for flags in _FLAG_SETS:
             if _OPENMP_FLAG in flags and not share_openmp:
                 continue
