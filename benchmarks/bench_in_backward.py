@@ -164,7 +164,8 @@ def main() -> None:
         if in_bwd_share > 0:
             share_ratio = fused_share / in_bwd_share
             # Quartile ranges that overlap: the two shares are not told apart at this noise.
-            apart = _quartiles(fused)[0] > _quartiles(in_bwd)[1] or _quartiles(fused)[1] < _quartiles(in_bwd)[0]
+            (fused_q1, fused_q3), (in_bwd_q1, in_bwd_q3) = _quartiles(fused), _quartiles(in_bwd)
+            apart = fused_q1 > in_bwd_q3 or fused_q3 < in_bwd_q1
             verdict = ("ok" if share_ratio >= 1.2 else "MISS") if apart else "inconclusive (quartiles overlap)"
             share = f"share {share_ratio:5.2f}x {verdict}"
         else:  # timing noise larger than the update itself

@@ -74,7 +74,7 @@ def test_a_forked_child_gets_a_fresh_pool(monkeypatch: pytest.MonkeyPatch) -> No
     native.run_split(8, 2, lambda lo, hi: None)  # the pool exists now
     assert native._pool is not None
     monkeypatch.setattr(native, "_forked", False)  # restored after the test
-    native._forget_pool()  # what os.register_at_fork runs in a child
+    native._after_fork_in_child()  # what os.register_at_fork runs in a child
     assert native._pool is None and native._forked
     pieces: list[tuple[int, int]] = []
     native.run_split(8, 2, lambda lo, hi: pieces.append((lo, hi)))

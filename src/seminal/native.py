@@ -79,14 +79,14 @@ _pool: ThreadPoolExecutor | None = None
 _forked = False
 
 
-def _forget_pool() -> None:
+def _after_fork_in_child() -> None:
     # A forked child inherits the executor but not its threads: it would wait forever.
     global _pool, _forked
     _pool, _forked = None, True
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pool)
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def run_split(total: int, parts: int, call: Callable[[int, int], None]) -> None:
