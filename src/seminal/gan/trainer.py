@@ -102,10 +102,11 @@ class GANTrainConfig:
         monitor_samples, monitor_valid: sizes of that cheap estimate.
         keep_best: the generator file keeps the generator with the best ``monitor_ll`` (needs
             ``monitor_every`` > 0) instead of the last one.
-        cpu_threads: torch CPU threads while training on the CPU (0 = leave torch's setting). For
-            the narrow quick networks one thread is faster: their matrix products are too small to
-            split, and on a busy 2-core machine two OpenMP threads spin-wait (measured 0.32 s CPU
-            per iteration with 2 threads vs 0.04 s with 1). Not part of the recipe's fingerprint.
+        cpu_threads: torch CPU threads while training on the CPU (0 = leave torch's setting, which
+            ``seminal reproduce`` sets to each parallel worker's share of the cores). Pinning more
+            threads than a worker's share oversubscribes the cores: OpenMP threads spin-wait on a
+            busy 2-core machine (measured 0.32 s CPU per iteration with 2 threads vs 0.04 s with 1).
+            Not part of the recipe's fingerprint.
     """
 
     epochs: int = 300

@@ -127,6 +127,39 @@ def test_digits_turned_the_wrong_way_are_counted_apart_from_the_rest() -> None:
     assert none_turned["rotation_turned_fraction"] == 0.0 and none_turned["rotation_spread_deg_without_turned"] < 1e-4
 
 
+def test_the_upright_frame_separates_slant_straightening_from_inconsistency() -> None:
+    from seminal.stn.distortions import rotation_scale_theta
+
+    g = torch.Generator().manual_seed(3)
+    n = 400
+    phi = torch.empty(n, dtype=torch.float64).uniform_(-90.0, 90.0, generator=g)
+    slant = torch.empty(n, dtype=torch.float64).uniform_(-20.0, 20.0, generator=g)  # each digit's own slant
+    ones, zeros = torch.ones(n), torch.zeros(n, 2)
+    dist = rotation_scale_theta(phi, ones, zeros, 28).double()
+    # An ST that puts every rotated copy in the frame it gives the upright digit (straightened by its slant):
+    upright = rotation_scale_theta(slant, ones, zeros, 28).double()
+    consistent = canonical.compose_affine(_undo(dist), upright)  # residual D ∘ D⁻¹ ∘ U = U
+    plain = canonical.residual_statistics(dist, consistent)
+    split = canonical.upright_frame_statistics(dist, consistent, upright)
+    # The residual against the undistorted digit sees the slant; from the ST's own frame nothing is left.
+    assert math.isclose(plain["rotation_spread_deg"], canonical.circular_spread_deg(slant), rel_tol=1e-9)
+    assert split["rotation_spread_from_upright_deg"] < 1e-6
+    assert math.isclose(split["upright_rotation_spread_deg"], canonical.circular_spread_deg(slant), rel_tol=1e-9)
+    # An ST whose rotated copies miss that frame by a per-digit error: the split sees the error.
+    error = torch.empty(n, dtype=torch.float64).uniform_(-10.0, 10.0, generator=g)
+    off = canonical.compose_affine(consistent, rotation_scale_theta(error, ones, zeros, 28).double())
+    missed = canonical.upright_frame_statistics(dist, off, upright)
+    assert math.isclose(missed["rotation_spread_from_upright_deg"], canonical.circular_spread_deg(error), rel_tol=1e-6)
+    assert math.isclose(missed["rotation_spread_from_upright_ratio"],
+                        missed["rotation_spread_from_upright_deg"] / canonical.circular_spread_deg(phi), rel_tol=1e-9)
+
+
+def _undo(dist: torch.Tensor) -> torch.Tensor:
+    """D⁻¹ as a 2×3 map: the residual D ∘ D⁻¹ is the identity."""
+    linear_inv = torch.linalg.inv(dist[:, :, :2])
+    return torch.cat((linear_inv, -(linear_inv @ dist[:, :, 2:])), dim=2)
+
+
 def _synthetic_digits(n_train: int = 64, n_test: int = 32):
     g = torch.Generator().manual_seed(0)
 
@@ -224,6 +257,9 @@ def test_compare_run_measures_saves_and_reloads_the_model(tmp_path, monkeypatch)
     assert mean_row.ours == round(r["rotation_mean_deg"], 2) and mean_row.agrees == (abs(r["rotation_mean_deg"]) <= 10)
     assert rows["R: circular spread of the residual rotation / the input's"].ours == round(r["rotation_spread_ratio"], 3)
     assert "RTS: residual scale spread / the input's" in rows
+    upright_row = rows["R: the ST's rotation of the same digits upright (spread, deg); residual spread from that frame / the input's"]
+    assert upright_row.ours == f"{r['upright_rotation_spread_deg']:.1f}; {r['rotation_spread_from_upright_ratio']:.3f}"
+    assert upright_row.agrees is None  # a diagnostic, not a criterion
     assert {p.name for p in result.figures} == {"canonical_form.png", "theta_sweep.png"}
     # The documented call: the trained network back from the run folder, same outputs.
     model = compare.load_trained(tmp_path, "R")

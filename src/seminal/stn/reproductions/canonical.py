@@ -14,6 +14,13 @@ Angles are circular: the **circular mean** ``atan2(mean sin, mean cos)`` says wh
 is upright, the **circular spread** ``√(−2 ln R̄)`` (the circular standard deviation, ``R̄`` the
 mean resultant length) whether it is consistent. A linear standard deviation cannot see a
 constant tilt; the circular mean can.
+
+**The ST's own frame.** The residual is measured against the undistorted digit, so an ST that
+also straightens a digit's own slant counts that as error. :func:`upright_frame_statistics`
+separates the two: it compares each rotated copy's residual with the residual of the *same digit
+upright* (the ST's rotation of it), i.e. how consistently the ST maps every rotated copy to the
+frame it picks for the upright one (the paper's "canonical form"), and how much it rotates the
+upright digits themselves. A diagnostic beside the residual, not a replacement for it.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ __all__ = [
     "circular_mean_deg",
     "circular_spread_deg",
     "residual_statistics",
+    "upright_frame_statistics",
     "ROTATION_BINS_DEG",
     "TURNED_DEG",
 ]
@@ -144,3 +152,31 @@ def residual_statistics(distortion: torch.Tensor, st_theta: torch.Tensor, labels
             int(c): circular_mean_deg(rot[labels == c]) for c in torch.unique(labels).tolist()
         }
     return stats
+
+
+def upright_frame_statistics(distortion: torch.Tensor, st_theta: torch.Tensor, upright_theta: torch.Tensor) -> dict[str, float]:
+    """The residual rotation split into the ST's own frame and its inconsistency (module doc).
+
+    Args:
+        distortion: ``D`` ``(N, 2, 3)`` of the rotated copies (canvas -> undistorted digit).
+        st_theta: the ST's θ on the rotated copies ``(N, 2, 3)``.
+        upright_theta: the ST's θ on the same digits undistorted (``D`` = identity) ``(N, 2, 3)``.
+
+    Returns ``upright_rotation_mean_deg`` / ``upright_rotation_spread_deg`` (circular mean and
+    spread of the ST's rotation of the upright digits: its own frame, e.g. slant straightening),
+    and ``rotation_spread_from_upright_deg`` with ``..._ratio``: the circular spread of
+    ψ(D ∘ θ) − ψ(θ_upright) per digit, beside the input's rotation spread (0 = every rotated copy
+    lands in the frame the ST gives the upright digit).
+    """
+    distortion, st_theta, upright_theta = distortion.double(), st_theta.double(), upright_theta.double()
+    rot = polar_angle_deg(compose_affine(distortion, st_theta)[:, :, :2])
+    own = polar_angle_deg(upright_theta[:, :, :2])
+    rot_in = polar_angle_deg(distortion[:, :, :2])
+    relative = torch.remainder(rot - own + 180.0, 360.0) - 180.0
+    spread, spread_in = circular_spread_deg(relative), circular_spread_deg(rot_in)
+    return {
+        "upright_rotation_mean_deg": circular_mean_deg(own),
+        "upright_rotation_spread_deg": circular_spread_deg(own),
+        "rotation_spread_from_upright_deg": spread,
+        "rotation_spread_from_upright_ratio": spread / spread_in if spread_in > 1e-9 else float("nan"),
+    }
