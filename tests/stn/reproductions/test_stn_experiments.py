@@ -154,6 +154,33 @@ def test_the_upright_frame_separates_slant_straightening_from_inconsistency() ->
                         missed["rotation_spread_from_upright_deg"] / canonical.circular_spread_deg(phi), rel_tol=1e-9)
 
 
+def test_axis_tilt_reads_the_rotation_of_a_bar_and_slant_statistics_see_straightening() -> None:
+    from seminal.stn.distortions import rotate, rotation_scale_theta
+
+    bars = torch.zeros(40, 1, 28, 28)
+    bars[:, :, 4:24, 13:15] = 1.0
+    tilted, params = rotate(bars, torch.Generator().manual_seed(0), max_angle=40.0)
+    tilt, elongation = canonical.axis_tilt_deg(tilted)
+    assert torch.allclose(tilt, params["angle"], atol=0.2)  # the distortions' convention
+    assert bool((elongation > 5).all())
+    round_blobs = torch.zeros(2, 1, 28, 28)
+    round_blobs[:, :, 10:18, 10:18] = 1.0
+    assert torch.allclose(canonical.axis_tilt_deg(round_blobs)[1], torch.ones(2, dtype=torch.float64), atol=1e-6)
+    n = len(tilted)
+    ones, zeros = torch.ones(n), torch.zeros(n, 2)
+    straighten = rotation_scale_theta(-params["angle"], ones, zeros, 28).double()  # ψ = −tilt
+    labels = torch.arange(n) % 2
+    full = canonical.slant_statistics(straighten, tilted, labels)
+    assert full["slant_correlation"] == pytest.approx(1.0, abs=1e-3) and full["slant_slope"] == pytest.approx(1.0, abs=0.02)
+    assert full["slant_digits"] == n and set(full["slant_correlation_by_class"]) == {0, 1}
+    half = canonical.slant_statistics(rotation_scale_theta(-0.5 * params["angle"], ones, zeros, 28).double(), tilted)
+    assert half["slant_slope"] == pytest.approx(0.5, abs=0.02)
+    unrelated = torch.empty(n, dtype=torch.float64).uniform_(-20, 20, generator=torch.Generator().manual_seed(1))
+    none = canonical.slant_statistics(rotation_scale_theta(unrelated, ones, zeros, 28).double(), tilted)
+    assert abs(none["slant_correlation"]) < 0.5
+    assert math.isnan(canonical.slant_statistics(straighten, round_blobs[:1].expand(n, 1, 28, 28))["slant_correlation"])
+
+
 def _undo(dist: torch.Tensor) -> torch.Tensor:
     """D⁻¹ as a 2×3 map: the residual D ∘ D⁻¹ is the identity."""
     linear_inv = torch.linalg.inv(dist[:, :, :2])
@@ -260,6 +287,8 @@ def test_compare_run_measures_saves_and_reloads_the_model(tmp_path, monkeypatch)
     upright_row = rows["R: the ST's rotation of the same digits upright (spread, deg); residual spread from that frame / the input's"]
     assert upright_row.ours == f"{r['upright_rotation_spread_deg']:.1f}; {r['rotation_spread_from_upright_ratio']:.3f}"
     assert upright_row.agrees is None  # a diagnostic, not a criterion
+    slant_row = rows["R: the ST's rotation of upright digits against straightening their slant (correlation; slope)"]
+    assert slant_row.ours == f"{r['slant_correlation']:.2f}; {r['slant_slope']:.2f}" and slant_row.agrees is None
     assert {p.name for p in result.figures} == {"canonical_form.png", "theta_sweep.png"}
     # The documented call: the trained network back from the run folder, same outputs.
     model = compare.load_trained(tmp_path, "R")

@@ -20,7 +20,10 @@ also straightens a digit's own slant counts that as error. :func:`upright_frame_
 separates the two: it compares each rotated copy's residual with the residual of the *same digit
 upright* (the ST's rotation of it), i.e. how consistently the ST maps every rotated copy to the
 frame it picks for the upright one (the paper's "canonical form"), and how much it rotates the
-upright digits themselves. A diagnostic beside the residual, not a replacement for it.
+upright digits themselves. :func:`slant_statistics` then asks whether that own rotation is
+the digits' slant being straightened: it correlates it with the tilt of each upright digit's
+principal axis (second moments of the ink; :func:`axis_tilt_deg`). Diagnostics beside the
+residual, not replacements for it.
 """
 
 from __future__ import annotations
@@ -38,6 +41,9 @@ __all__ = [
     "circular_spread_deg",
     "residual_statistics",
     "upright_frame_statistics",
+    "axis_tilt_deg",
+    "slant_statistics",
+    "MIN_ELONGATION",
     "ROTATION_BINS_DEG",
     "TURNED_DEG",
 ]
@@ -180,3 +186,57 @@ def upright_frame_statistics(distortion: torch.Tensor, st_theta: torch.Tensor, u
         "rotation_spread_from_upright_deg": spread,
         "rotation_spread_from_upright_ratio": spread / spread_in if spread_in > 1e-9 else float("nan"),
     }
+
+
+def axis_tilt_deg(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Tilt of each image's principal axis from vertical, and how elongated the ink is.
+
+    ``images`` ``(N, 1, H, W)`` or ``(N, H, W)``, ink bright. The tilt (degrees) is in the
+    distortions' convention: an upright bar rotated by ``rotate`` with angle φ has tilt φ, so an
+    ST that straightens the digit has rotation ψ = −tilt. Elongation: ``√(λ_max / λ_min)`` of the
+    ink's second-moment matrix (1 = round, no axis to speak of).
+    """
+    ink = images.reshape(images.shape[0], images.shape[-2], images.shape[-1]).double().clamp_min(0.0)
+    ys, xs = torch.meshgrid(torch.arange(ink.shape[1], dtype=torch.float64), torch.arange(ink.shape[2], dtype=torch.float64), indexing="ij")
+    mass = ink.sum((1, 2)).clamp_min(1e-12)
+    dx = xs - ((ink * xs).sum((1, 2)) / mass)[:, None, None]
+    dy = ys - ((ink * ys).sum((1, 2)) / mass)[:, None, None]
+    mu20, mu02, mu11 = ((ink * dx * dx).sum((1, 2)) / mass, (ink * dy * dy).sum((1, 2)) / mass, (ink * dx * dy).sum((1, 2)) / mass)
+    tilt = torch.rad2deg(0.5 * torch.atan2(2.0 * mu11, mu02 - mu20))
+    half_gap = torch.sqrt(((mu20 - mu02) / 2.0).square() + mu11.square())
+    centre = (mu20 + mu02) / 2.0
+    elongation = torch.sqrt((centre + half_gap) / (centre - half_gap).clamp_min(1e-12))
+    return tilt, elongation
+
+
+#: Digits whose ink is at least this elongated have an axis to measure a slant by.
+MIN_ELONGATION = 1.5
+
+
+def slant_statistics(upright_theta: torch.Tensor, upright_images: torch.Tensor, labels: torch.Tensor | None = None) -> dict[str, Any]:
+    """Is the ST's rotation of upright digits their slant being straightened? (module doc)
+
+    Over the digits with an axis (elongation ≥ :data:`MIN_ELONGATION`): ``slant_correlation``,
+    the correlation of the ST's rotation ψ with the straightening rotation −tilt, and
+    ``slant_slope``, the least-squares slope of ψ on −tilt (1 = every slant straightened fully,
+    0 = unrelated); ``slant_digits`` counts them; with ``labels``, the correlation per class.
+    """
+    psi = polar_angle_deg(upright_theta.double()[:, :, :2])
+    tilt, elongation = axis_tilt_deg(upright_images)
+    keep = elongation >= MIN_ELONGATION
+
+    def fit(mask: torch.Tensor) -> tuple[float, float]:
+        if int(mask.sum()) < 3:
+            return float("nan"), float("nan")
+        x, y = -tilt[mask], psi[mask]
+        x, y = x - x.mean(), y - y.mean()
+        denominator = float(x.square().sum().sqrt() * y.square().sum().sqrt())
+        correlation = float((x * y).sum()) / denominator if denominator > 0 else float("nan")
+        slope = float((x * y).sum() / x.square().sum()) if float(x.square().sum()) > 0 else float("nan")
+        return correlation, slope
+
+    correlation, slope = fit(keep)
+    stats: dict[str, Any] = {"slant_correlation": correlation, "slant_slope": slope, "slant_digits": int(keep.sum())}
+    if labels is not None:
+        stats["slant_correlation_by_class"] = {int(c): fit(keep & (labels == c))[0] for c in torch.unique(labels).tolist()}
+    return stats

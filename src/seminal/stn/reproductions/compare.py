@@ -69,7 +69,8 @@ from seminal.stn.distortions import OUTPUT_SIZE, elastic, project, rotate, rotat
 from seminal.stn.grids import affine_grid
 from seminal.stn.models import TutorialNet, count_parameters
 from seminal.stn.reproductions.canonical import (
-    TURNED_DEG, circular_mean_deg, circular_spread_deg, polar_angle_deg, residual_statistics, upright_frame_statistics,
+    TURNED_DEG, circular_mean_deg, circular_spread_deg, polar_angle_deg, residual_statistics, slant_statistics,
+    upright_frame_statistics,
 )
 from seminal.stn.reproductions.data import distorted_sets, load_source_digits
 from seminal.stn.reproductions.plots import canonical_form_figure, theta_sweep_figure
@@ -376,6 +377,7 @@ def run(cfg: CompareConfig, ctx: RunContext) -> RunResult:
                 upright, _ = rotate(digits, torch.Generator().manual_seed(TEST_SEED + 1), max_angle=0.0)
                 upright_thetas = _affine_thetas(models[set_name], upright, ctx.device)
                 per_set[set_name]["canonical"].update(upright_frame_statistics(distortion, thetas, upright_thetas))
+                per_set[set_name]["canonical"].update(slant_statistics(upright_thetas, upright, labels))
 
     # The figure: one digit per class, each distortion.
     pick = _one_per_class(labels)
@@ -454,6 +456,15 @@ def _comparison_rows(per_set: dict[str, dict[str, Any]]) -> list[ComparisonRow]:
                 "the residual above is measured against the undistorted digit, so straightening a digit's own slant counts "
                 "as error; measured from the frame the ST gives the same digit upright, it is how consistently every rotated "
                 "copy lands in one frame: informational, not a criterion",
+            ))
+        if "slant_correlation" in r:
+            by_class = r.get("slant_correlation_by_class", {})
+            rows.append(ComparisonRow(
+                "R: the ST's rotation of upright digits against straightening their slant (correlation; slope)",
+                "not in the paper", f"{r['slant_correlation']:.2f}; {r['slant_slope']:.2f}", None, SOURCE,
+                f"slant = tilt of the ink's principal axis, on the {r['slant_digits']} upright digits that have one; slope 1 = "
+                "every slant straightened fully, 0 = unrelated; per class: "
+                + ", ".join(f"{c}: {v:.2f}" for c, v in sorted(by_class.items())) + "; informational",
             ))
         rows += [
             ComparisonRow(
