@@ -160,7 +160,7 @@ def residual_statistics(distortion: torch.Tensor, st_theta: torch.Tensor, labels
     return stats
 
 
-def upright_frame_statistics(distortion: torch.Tensor, st_theta: torch.Tensor, upright_theta: torch.Tensor) -> dict[str, float]:
+def upright_frame_statistics(distortion: torch.Tensor, st_theta: torch.Tensor, upright_theta: torch.Tensor) -> dict[str, float | None]:
     """The residual rotation split into the ST's own frame and its inconsistency (module doc).
 
     Args:
@@ -172,7 +172,7 @@ def upright_frame_statistics(distortion: torch.Tensor, st_theta: torch.Tensor, u
     spread of the ST's rotation of the upright digits: its own frame, e.g. slant straightening),
     and ``rotation_spread_from_upright_deg`` with ``..._ratio``: the circular spread of
     ψ(D ∘ θ) − ψ(θ_upright) per digit, beside the input's rotation spread (0 = every rotated copy
-    lands in the frame the ST gives the upright digit).
+    lands in the frame the ST gives the upright digit; None where the input does not rotate).
     """
     distortion, st_theta, upright_theta = distortion.double(), st_theta.double(), upright_theta.double()
     rot = polar_angle_deg(compose_affine(distortion, st_theta)[:, :, :2])
@@ -184,7 +184,7 @@ def upright_frame_statistics(distortion: torch.Tensor, st_theta: torch.Tensor, u
         "upright_rotation_mean_deg": circular_mean_deg(own),
         "upright_rotation_spread_deg": circular_spread_deg(own),
         "rotation_spread_from_upright_deg": spread,
-        "rotation_spread_from_upright_ratio": spread / spread_in if spread_in > 1e-9 else float("nan"),
+        "rotation_spread_from_upright_ratio": spread / spread_in if spread_in > 1e-9 else None,
     }
 
 

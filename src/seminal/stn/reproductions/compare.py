@@ -449,7 +449,7 @@ def _comparison_rows(per_set: dict[str, dict[str, Any]]) -> list[ComparisonRow]:
                 "this row separates them from the rest: informational, not a criterion",
             ),
         ]
-        if "rotation_spread_from_upright_ratio" in r:
+        if r.get("rotation_spread_from_upright_ratio") is not None:
             rows.append(ComparisonRow(
                 "R: the ST's rotation of the same digits upright (spread, deg); residual spread from that frame / the input's",
                 "canonical form", f"{r['upright_rotation_spread_deg']:.1f}; {r['rotation_spread_from_upright_ratio']:.3f}", None, SOURCE,
