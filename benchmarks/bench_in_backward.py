@@ -158,7 +158,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.rounds < 1:
         parser.error(f"--rounds must be >= 1 (got {args.rounds})")
-    if args.malloc == "keep" and os.environ.get("MALLOC_MMAP_THRESHOLD_") != _KEEP["MALLOC_MMAP_THRESHOLD_"]:
+    if args.malloc == "keep" and any(os.environ.get(name) != value for name, value in _KEEP.items()):
         # glibc reads these when the process starts: a child process with them set.
         child = [sys.executable, __file__, "--rounds", str(args.rounds), "--malloc", "keep"]
         raise SystemExit(subprocess.run(child, env=os.environ | _KEEP, check=False).returncode)
@@ -203,12 +203,12 @@ def main() -> None:
     for name, _, _, times, updates in rows:
         t = {key: statistics.median(values) for key, values in times.items()}
         fb = times["floor"]
-        fused = sorted(a - b for a, b in zip(times["step()"], fb))
-        in_bwd = sorted(a - b for a, b in zip(times["step_in_backward()"], fb))
+        fused = [a - b for a, b in zip(times["step()"], fb)]  # per round, paired
+        in_bwd = [a - b for a, b in zip(times["step_in_backward()"], fb)]
         fused_share, in_bwd_share = statistics.median(fused), statistics.median(in_bwd)
         if in_bwd_share > 0:
             share_ratio = fused_share / in_bwd_share
-            low, high = _bootstrap_ratio(times["step()"], times["step_in_backward()"], fb)
+            low, high = _bootstrap_ratio(fused, in_bwd)
             verdict = "ok" if low >= 1.2 else "MISS" if high < 1.2 else "inconclusive (interval straddles 1.2x)"
             share = f"share {share_ratio:5.2f}x [95% {low:.2f}, {high:.2f}] {verdict}"
         else:  # timing noise larger than the update itself
@@ -216,25 +216,26 @@ def main() -> None:
         print(f"  {name:46s} baseline {t['floor'] * 1e3:6.1f} ms | step() optimizer {_ms(fused)} | "
               f"in backward optimizer {_ms(in_bwd)} | {share}, whole step {t['step()'] / t['step_in_backward()']:.2f}x")
         print(f"  {'':46s} the update calls alone (thread CPU time, no baseline): step()+zero_grad "
-              f"{_ms(sorted(updates['step()']))} | the hooks' updates {_ms(sorted(updates['step_in_backward()']))}")
+              f"{_ms(updates['step()'])} | the hooks' updates {_ms(updates['step_in_backward()'])}")
 
 
-def _bootstrap_ratio(step: list[float], in_bwd: list[float], fb: list[float], resamples: int = 2000) -> tuple[float, float]:
-    """95 % bootstrap interval of median(step - fb) / median(in_bwd - fb), resampling whole rounds."""
+def _bootstrap_ratio(fused_shares: list[float], in_bwd_shares: list[float], resamples: int = 2000) -> tuple[float, float]:
+    """95 % bootstrap interval of median(fused_shares) / median(in_bwd_shares), resampling whole
+    rounds (the two lists are paired by round)."""
     gen = torch.Generator().manual_seed(0)
-    n = len(fb)
+    n = len(fused_shares)
     ratios = []
     for _ in range(resamples):
         rounds = torch.randint(0, n, (n,), generator=gen).tolist()
-        fused = statistics.median(step[i] - fb[i] for i in rounds)
-        ours = statistics.median(in_bwd[i] - fb[i] for i in rounds)
+        fused = statistics.median(fused_shares[i] for i in rounds)
+        ours = statistics.median(in_bwd_shares[i] for i in rounds)
         ratios.append(fused / ours if ours > 0 else float("inf"))
     ratios.sort()
     return ratios[int(0.025 * resamples)], ratios[int(0.975 * resamples) - 1]
 
 
 def _quartiles(values: list[float]) -> tuple[float, float]:
-    """First and third quartiles of sorted ``values``."""
+    """First and third quartiles of ``values``."""
     q = statistics.quantiles(values, n=4) if len(values) > 1 else [values[0]] * 3
     return q[0], q[2]
 

@@ -71,6 +71,11 @@ def compose_affine(outer: torch.Tensor, inner: torch.Tensor) -> torch.Tensor:
     return torch.cat((linear, offset), dim=2)
 
 
+def _wrapped_deg(angles_deg: torch.Tensor) -> torch.Tensor:
+    """Angles in degrees wrapped to [−180, 180)."""
+    return torch.remainder(angles_deg + 180.0, 360.0) - 180.0
+
+
 def _resultant(angles_deg: torch.Tensor) -> tuple[float, float]:
     rad = torch.deg2rad(angles_deg.double())
     return float(torch.cos(rad).mean()), float(torch.sin(rad).mean())
@@ -149,7 +154,7 @@ def residual_statistics(distortion: torch.Tensor, st_theta: torch.Tensor, labels
         })
     stats["rotation_by_input_deg"] = by_input
     # A few digits turned the wrong way weigh heavily in √(−2 ln R̄): their share, and the spread of the rest.
-    off = torch.remainder(rot - stats["rotation_mean_deg"] + 180.0, 360.0) - 180.0
+    off = _wrapped_deg(rot - stats["rotation_mean_deg"])
     turned = off.abs() > TURNED_DEG
     stats["rotation_turned_fraction"] = float(turned.double().mean())
     stats["rotation_spread_deg_without_turned"] = circular_spread_deg(rot[~turned]) if bool((~turned).any()) else None
@@ -178,7 +183,7 @@ def upright_frame_statistics(distortion: torch.Tensor, st_theta: torch.Tensor, u
     rot = polar_angle_deg(compose_affine(distortion, st_theta)[:, :, :2])
     own = polar_angle_deg(upright_theta[:, :, :2])
     rot_in = polar_angle_deg(distortion[:, :, :2])
-    relative = torch.remainder(rot - own + 180.0, 360.0) - 180.0
+    relative = _wrapped_deg(rot - own)
     spread, spread_in = circular_spread_deg(relative), circular_spread_deg(rot_in)
     return {
         "upright_rotation_mean_deg": circular_mean_deg(own),
